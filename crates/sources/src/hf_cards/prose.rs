@@ -1,0 +1,264 @@
+//! Facts from the body that the Hugging Face Trainer writes into generated cards:
+//! "This model is a fine-tuned version of [X](...) on the Y dataset", the hyperparameter list,
+//! the evaluation-set results, the training-results table and the framework versions.
+//! Everything here has method `text_pattern` and a confidence below 1; the matched text is kept as
+//! evidence.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use macaroni_format::{
+    id, DatasetRef, Evaluation, Method, MetricRef, Provenance, Record, Relation, RelationKind, TaskRef, TrainingRun,
+};
+use regex::Regex;
+use serde_json::Value;
+
+use super::card_data::{parse_number, push_paper};
+use crate::markdown::{self, Section};
+use crate::ReadOutput;
+
+static FINE_TUNED_LINK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)fine-tuned version of \[`?([^\]`]+)`?\]\(([^)\s]+)\)(?: on (?:the )?(.+?) dataset)?").unwrap_or_else(|e| panic!("{e}"))
+});
+static FINE_TUNED_PLAIN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)fine-tuned version of `?([\w\-./]+[\w])`? on (?:the )?(.+?) dataset").unwrap_or_else(|e| panic!("{e}"))
+});
+static ARXIV_LINK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"arxiv\.org/(?:abs|pdf)/(\d{4}\.\d{4,5})").unwrap_or_else(|e| panic!("{e}")));
+
+const HUB_PREFIXES: [&str; 2] = ["https://huggingface.co/", "http://huggingface.co/"];
+
+pub(crate) fn extract(
+    model_id: &str,
+    task: Option<&str>,
+    body: &str,
+    sections: &[Section],
+    declared: &Provenance,
+    out: &mut ReadOutput,
+) {
+    let pattern = |confidence: f64, evidence: &str| {
+        declared.with_method(Method::TextPattern, confidence, Some(markdown::truncate(evidence, 300)))
+    };
+    let train_dataset = fine_tuned_from(model_id, body, &pattern, out);
+    training_run(model_id, &train_dataset, sections, &pattern, out);
+    evaluation_set_results(model_id, task, body, train_dataset.first().map(String::as_str), &pattern, out);
+    for arxiv in arxiv_ids(body) {
+        push_paper(out, model_id, &arxiv, pattern(0.8, &format!("arxiv.org/abs/{arxiv}")));
+    }
+}
+
+/// The base model and training datasets named by the Trainer sentence; returns the datasets.
+fn fine_tuned_from(
+    model_id: &str,
+    body: &str,
+    pattern: &dyn Fn(f64, &str) -> Provenance,
+    out: &mut ReadOutput,
+) -> Vec<String> {
+    let (base, dataset, evidence) = if let Some(c) = FINE_TUNED_LINK.captures(body) {
+        let url = c.get(2).map_or("", |m| m.as_str());
+        let from_url = HUB_PREFIXES.iter().find_map(|p| url.strip_prefix(p)).map(repo_from_url);
+        let text = c.get(1).map_or("", |m| m.as_str()).to_string();
+        (from_url.unwrap_or(text), c.get(3).map(|m| m.as_str().to_string()), c[0].to_string())
+    } else if let Some(c) = FINE_TUNED_PLAIN.captures(body) {
+        (c[1].to_string(), Some(c[2].to_string()), c[0].to_string())
+    } else {
+        return Vec::new();
+    };
+    if is_real_name(&base) {
+        let relation = Relation::new(model_id, RelationKind::FineTunedFrom, &id::hf_model(&base), pattern(0.9, &evidence))
+            .with_attribute("raw", base.as_str());
+        out.records.push(Record::Relation(relation));
+    }
+    let datasets = dataset.map(|d| split_dataset_names(&d)).unwrap_or_default();
+    for name in &datasets {
+        let relation = Relation::new(model_id, RelationKind::TrainedOn, &id::dataset(name), pattern(0.8, &evidence))
+            .with_attribute("raw", name.as_str());
+        out.records.push(Record::Relation(relation));
+    }
+    datasets
+}
+
+/// `https://huggingface.co/org/name/tree/main` → `org/name`.
+fn repo_from_url(path: &str) -> String {
+    let parts: Vec<&str> = path.split(['/', '?', '#']).filter(|p| !p.is_empty()).take(2).collect();
+    parts.join("/")
+}
+
+fn is_real_name(name: &str) -> bool {
+    let lower = name.trim().to_lowercase();
+    !(lower.is_empty() || lower.contains('{') || ["none", "unknown", "an unknown", "null"].contains(&lower.as_str()))
+}
+
+/// "wikiann and conll2003" → two names; "an unknown" → none.
+fn split_dataset_names(raw: &str) -> Vec<String> {
+    let raw = raw.trim().trim_matches('`');
+    if !is_real_name(raw) {
+        return Vec::new();
+    }
+    let pieces: Vec<&str> = raw.split(" and ").flat_map(|p| p.split(", ")).map(str::trim).collect();
+    if pieces.len() > 1 && pieces.iter().all(|p| !p.contains(' ') && is_real_name(p)) {
+        pieces.into_iter().map(str::to_string).collect()
+    } else {
+        vec![raw.to_string()]
+    }
+}
+
+fn training_run(
+    model_id: &str,
+    datasets: &[String],
+    sections: &[Section],
+    pattern: &dyn Fn(f64, &str) -> Provenance,
+    out: &mut ReadOutput,
+) {
+    let hyperparameters: BTreeMap<String, Value> = markdown::find(sections, "training hyperparameters")
+        .map(|s| s.items.iter().filter_map(|item| key_value(item)).collect())
+        .unwrap_or_default();
+    let framework_versions: BTreeMap<String, String> = markdown::find(sections, "framework versions")
+        .map(|s| s.items.iter().filter_map(|item| name_version(item)).collect())
+        .unwrap_or_default();
+    let results = markdown::find(sections, "training results")
+        .and_then(|s| s.tables.first())
+        .map(|table| {
+            table
+                .rows
+                .iter()
+                .map(|row| table.header.iter().cloned().zip(row.iter().map(|c| cell_value(c))).collect())
+                .collect()
+        })
+        .unwrap_or_default();
+    if hyperparameters.is_empty() && framework_versions.is_empty() {
+        return;
+    }
+    out.records.push(Record::TrainingRun(TrainingRun {
+        id: id::training_run(model_id),
+        provenance: pattern(0.9, "Trainer sections: Training hyperparameters / Training results / Framework versions"),
+        model: Some(model_id.to_string()),
+        datasets: datasets.to_vec(),
+        hyperparameters,
+        framework_versions,
+        results,
+        ..TrainingRun::default()
+    }));
+}
+
+/// `learning_rate: 2e-05` → ("learning_rate", 2e-05).
+fn key_value(item: &str) -> Option<(String, Value)> {
+    let (key, value) = item.split_once(':')?;
+    let key = key.trim();
+    (!key.is_empty() && !key.contains(' ')).then(|| (key.to_string(), cell_value(value.trim())))
+}
+
+/// `Transformers 4.6.1` → ("Transformers", "4.6.1").
+fn name_version(item: &str) -> Option<(String, String)> {
+    let (name, version) = item.trim().rsplit_once(' ')?;
+    version
+        .chars()
+        .next()
+        .filter(char::is_ascii_digit)
+        .map(|_| (name.trim().to_string(), version.to_string()))
+}
+
+fn cell_value(text: &str) -> Value {
+    let text = text.trim();
+    match text.parse::<f64>() {
+        Ok(n) if n.is_finite() => serde_json::Number::from_f64(n).map(Value::Number).unwrap_or(Value::Null),
+        _ => Value::String(text.to_string()),
+    }
+}
+
+/// "It achieves the following results on the evaluation set:" followed by `- Metric: value`.
+fn evaluation_set_results(
+    model_id: &str,
+    task: Option<&str>,
+    body: &str,
+    dataset: Option<&str>,
+    pattern: &dyn Fn(f64, &str) -> Provenance,
+    out: &mut ReadOutput,
+) {
+    for (phrase, split) in [("results on the evaluation set:", "validation"), ("results on the test set:", "test")] {
+        let Some(start) = body.find(phrase) else {
+            continue;
+        };
+        let items = body[start + phrase.len()..]
+            .lines()
+            .skip_while(|l| l.trim().is_empty())
+            .take_while(|l| l.trim_start().starts_with(['-', '*']));
+        for item in items {
+            let item = item.trim_start().trim_start_matches(['-', '*']).trim();
+            let Some((name, raw)) = item.split_once(':') else {
+                continue;
+            };
+            let name = name.trim();
+            if name.eq_ignore_ascii_case("loss") || name.is_empty() {
+                continue;
+            }
+            let Some(number) = parse_number(raw) else {
+                continue;
+            };
+            let metric_type = id::slug(name);
+            out.records.push(Record::Evaluation(Evaluation {
+                id: id::evaluation(model_id, &[task, dataset, None, Some(split), Some(&metric_type)]),
+                provenance: pattern(0.7, &format!("{phrase} {item}")),
+                model: model_id.to_string(),
+                task: TaskRef {
+                    task_type: task.map(str::to_string),
+                    name: None,
+                },
+                dataset: DatasetRef {
+                    id: dataset.map(id::dataset),
+                    name: dataset.map(str::to_string),
+                    split: Some(Value::String(split.to_string())),
+                    ..DatasetRef::default()
+                },
+                metric: MetricRef {
+                    metric_type: Some(metric_type),
+                    name: Some(name.to_string()),
+                    ..MetricRef::default()
+                },
+                value: Value::String(raw.trim().to_string()),
+                numeric_value: Some(number),
+                ..Evaluation::default()
+            }));
+        }
+    }
+}
+
+fn arxiv_ids(body: &str) -> Vec<String> {
+    let mut ids: Vec<String> = ARXIV_LINK.captures_iter(body).map(|c| c[1].to_string()).collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fine_tuned_sentence_with_hub_link() {
+        let body = "This model is a fine-tuned version of [distilroberta-base](https://huggingface.co/distilroberta-base) on the wikiann and conll2003 dataset.";
+        let mut out = ReadOutput::default();
+        let prov = Provenance::default();
+        let datasets = fine_tuned_from("hf:x/y", body, &|c, e| prov.with_method(Method::TextPattern, c, Some(e.into())), &mut out);
+        assert_eq!(datasets, vec!["wikiann", "conll2003"]);
+        let objects: Vec<String> = out
+            .records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Relation(rel) => Some(format!("{} {}", rel.relation.as_str(), rel.object)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            objects,
+            vec!["fine_tuned_from hf:distilroberta-base", "trained_on dataset:wikiann", "trained_on dataset:conll2003"]
+        );
+    }
+
+    #[test]
+    fn unknown_dataset_and_placeholders_give_nothing() {
+        assert!(split_dataset_names("None").is_empty());
+        assert!(split_dataset_names("an unknown").is_empty());
+        assert!(!is_real_name("{base_model}"));
+    }
+}

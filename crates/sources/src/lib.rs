@@ -1,0 +1,169 @@
+//! Readers: one module per zoo dialect, each turning a file into Macaroni [`Record`]s.
+//!
+//! A reader sees bytes and a path and returns records plus warnings. It never touches the store
+//! or SQL, and never panics on bad input: malformed YAML, broken markdown, invalid UTF-8 or
+//! oversized files become a [`Warning`] naming the file and the reason, and whatever could still
+//! be read is returned. That contract is what lets `ingest` run over a whole folder of real,
+//! messy zoo metadata without losing the good files to the bad ones.
+
+mod frontmatter;
+pub mod hf_api;
+pub mod hf_cards;
+mod markdown;
+pub mod model_index;
+pub mod pytorch_hub;
+mod text;
+pub mod tfhub;
+pub mod timm;
+mod walk;
+
+use std::path::Path;
+
+use macaroni_format::{Provenance, Record};
+
+pub use walk::{collect_files, read_document, Document, MAX_FILE_BYTES};
+
+/// The readers `macaroni ingest` knows, by their command-line names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReaderKind {
+    HfCards,
+    HfApi,
+    Tfhub,
+    PytorchHub,
+    Timm,
+    ModelIndex,
+}
+
+impl ReaderKind {
+    pub const ALL: [ReaderKind; 6] = [
+        ReaderKind::HfCards,
+        ReaderKind::HfApi,
+        ReaderKind::Tfhub,
+        ReaderKind::PytorchHub,
+        ReaderKind::Timm,
+        ReaderKind::ModelIndex,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ReaderKind::HfCards => "hf-cards",
+            ReaderKind::HfApi => "hf-api",
+            ReaderKind::Tfhub => "tfhub",
+            ReaderKind::PytorchHub => "pytorch-hub",
+            ReaderKind::Timm => "timm",
+            ReaderKind::ModelIndex => "model-index",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<ReaderKind> {
+        ReaderKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// Whether a file found while walking a folder is one this reader reads.
+    pub fn accepts(self, path: &Path) -> bool {
+        match self {
+            ReaderKind::HfCards => hf_cards::accepts(path),
+            ReaderKind::HfApi => hf_api::accepts(path),
+            ReaderKind::Tfhub => tfhub::accepts(path),
+            ReaderKind::PytorchHub => pytorch_hub::accepts(path),
+            ReaderKind::Timm => timm::accepts(path),
+            ReaderKind::ModelIndex => model_index::accepts(path),
+        }
+    }
+
+    pub fn read(self, doc: &Document, ctx: &ReadContext) -> ReadOutput {
+        let mut out = ReadOutput::default();
+        let text = text::decode(doc, &mut out.warnings);
+        match self {
+            ReaderKind::HfCards => hf_cards::read(doc, &text, ctx, &mut out),
+            ReaderKind::HfApi => hf_api::read(doc, &text, ctx, &mut out),
+            ReaderKind::Tfhub => tfhub::read(doc, &text, ctx, &mut out),
+            ReaderKind::PytorchHub => pytorch_hub::read(doc, &text, ctx, &mut out),
+            ReaderKind::Timm => timm::read(doc, &text, ctx, &mut out),
+            ReaderKind::ModelIndex => model_index::read(doc, &text, ctx, &mut out),
+        }
+        out
+    }
+}
+
+/// What every reader needs besides the file: the time to stamp facts with.
+#[derive(Debug, Clone)]
+pub struct ReadContext {
+    /// RFC 3339 time of this ingest run.
+    pub observed_at: String,
+}
+
+impl ReadContext {
+    pub fn provenance(&self, zoo: &str, doc: &Document) -> Provenance {
+        Provenance::declared(zoo, &doc.uri, &self.observed_at)
+    }
+}
+
+/// Records read from one file, and what went wrong while reading it.
+#[derive(Debug, Default)]
+pub struct ReadOutput {
+    pub records: Vec<Record>,
+    pub warnings: Vec<Warning>,
+}
+
+impl ReadOutput {
+    fn warn(&mut self, doc: &Document, kind: WarningKind, message: impl Into<String>) {
+        self.warnings.push(Warning {
+            file: doc.uri.clone(),
+            kind,
+            message: message.into(),
+        });
+    }
+}
+
+/// A problem with one file. The file's other content is still read where possible.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Warning {
+    pub file: String,
+    pub kind: WarningKind,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WarningKind {
+    /// The file could not be read at all.
+    Unreadable,
+    /// Larger than [`MAX_FILE_BYTES`]; skipped.
+    TooLarge,
+    /// Not valid UTF-8; decoded with replacement characters.
+    InvalidUtf8,
+    /// Front matter or a YAML file failed to parse.
+    YamlError,
+    /// A YAML mapping repeats a key; the last value was kept, as the Hub does.
+    DuplicateKey,
+    /// Front matter parsed to something other than a mapping.
+    NotAMapping,
+    /// A `model-index` (or part of it) does not follow the schema; that part was skipped.
+    InvalidModelIndex,
+    /// A JSON or CSV file failed to parse, or a row was malformed.
+    ParseError,
+    /// A field has a value of the wrong type or form; the field was skipped.
+    BadValue,
+    /// The file is a template with placeholders rather than real metadata.
+    Template,
+    /// The file holds nothing this reader turns into records (an index, an empty page).
+    NoRecords,
+}
+
+impl WarningKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarningKind::Unreadable => "unreadable",
+            WarningKind::TooLarge => "too-large",
+            WarningKind::InvalidUtf8 => "invalid-utf8",
+            WarningKind::YamlError => "yaml-error",
+            WarningKind::DuplicateKey => "duplicate-key",
+            WarningKind::NotAMapping => "not-a-mapping",
+            WarningKind::InvalidModelIndex => "invalid-model-index",
+            WarningKind::ParseError => "parse-error",
+            WarningKind::BadValue => "bad-value",
+            WarningKind::Template => "template",
+            WarningKind::NoRecords => "no-records",
+        }
+    }
+}
