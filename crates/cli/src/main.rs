@@ -1,1 +1,146 @@
-fn main() {}
+//! `macaroni`: the command line over the format, the readers and the store.
+//!
+//! Each subcommand is a thin shell: it parses arguments, calls the library crates, and prints.
+//! Exit codes: 0 success, 1 error, 2 usage error, 4 `--strict` and warnings were recorded,
+//! 5 the requested id does not exist.
+
+mod bench;
+mod demo;
+mod ingest;
+mod inspect;
+mod output;
+mod transfer;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use output::Format;
+
+#[derive(Parser)]
+#[command(
+    name = "macaroni",
+    version,
+    about = "One queryable repository of machine-learning model metadata.",
+    after_help = "Examples:\n  macaroni quickstart\n  macaroni ingest hf-cards ../shared/data/hf-model-cards\n  macaroni ingest tfhub ../shared/data/tfhub.dev\n  macaroni show hf:deepset/roberta-base-squad2\n  macaroni stats --format json\n  macaroni export --format jsonl > bundle.jsonl"
+)]
+struct Cli {
+    /// SQLite database file (created when missing).
+    #[arg(long, global = true, default_value = "macaroni.db", env = "MACARONI_DB")]
+    db: PathBuf,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read metadata files with one reader and store them.
+    #[command(after_help = "Readers: hf-cards, hf-api, tfhub, pytorch-hub, timm, model-index.\n\nExamples:\n  macaroni ingest hf-cards ../shared/data/hf-model-cards\n  macaroni ingest timm ../shared/data/timm/results\n  macaroni ingest model-index ../shared/data/mmpretrain ../shared/data/timm/hfdocs --strict")]
+    Ingest {
+        /// The reader: hf-cards, hf-api, tfhub, pytorch-hub, timm or model-index.
+        reader: String,
+        /// Files or folders to read (folders are walked).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Exit with code 4 when any file produced a warning.
+        #[arg(long)]
+        strict: bool,
+        /// Files per transaction.
+        #[arg(long, default_value_t = 500)]
+        batch: usize,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Show one entity: its merged attributes, sources, relations, evaluations and costs.
+    #[command(after_help = "Examples:\n  macaroni show hf:google-bert/bert-base-uncased\n  macaroni show timm:resnet50.a1_in1k --format json\n  macaroni show hf:acme/tiny --history\n  macaroni show hf:acme/tiny --as-of 2026-01-31T00:00:00Z")]
+    Show {
+        id: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Also list every version of every attribute.
+        #[arg(long)]
+        history: bool,
+        /// Show the entity as it stood at this RFC 3339 time.
+        #[arg(long)]
+        as_of: Option<String>,
+    },
+    /// Counts of entities per kind, relations per type, models per zoo, and history size.
+    Stats {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Write every current statement as JSON Lines (one record per line).
+    #[command(after_help = "Examples:\n  macaroni export --format jsonl > bundle.jsonl\n  macaroni export --kind evaluation --output evals.jsonl")]
+    Export {
+        /// Only `jsonl` is supported.
+        #[arg(long, default_value = "jsonl")]
+        format: String,
+        /// Only records of this kind (model, dataset, evaluation, relation, ...).
+        #[arg(long)]
+        kind: Option<String>,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Read a JSON Lines bundle written by `export` into the database.
+    Import {
+        bundle: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Build a database from the demo zoo shipped with Macaroni and say what to try next.
+    Quickstart,
+    /// Print the JSON Schema of a Macaroni record.
+    Schema,
+    /// Measure ingest throughput, peak memory and database size.
+    #[command(after_help = "Examples:\n  macaroni bench ingest --shared ../shared/data\n  macaroni bench ingest --synthetic 100000")]
+    Bench {
+        #[command(subcommand)]
+        what: bench::BenchCommand,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Ingest {
+            reader,
+            paths,
+            strict,
+            batch,
+            format,
+        } => ingest::run(&cli.db, &reader, &paths, strict, batch, format),
+        Command::Show {
+            id,
+            format,
+            history,
+            as_of,
+        } => inspect::show(&cli.db, &id, format, history, as_of.as_deref()),
+        Command::Stats { format } => inspect::stats(&cli.db, format),
+        Command::Export { format, kind, output } => transfer::export(&cli.db, &format, kind.as_deref(), output.as_deref()),
+        Command::Import { bundle, format } => transfer::import(&cli.db, &bundle, format),
+        Command::Quickstart => demo::quickstart(&cli.db),
+        Command::Schema => {
+            println!("{}", serde_json::to_string_pretty(&macaroni_format::json_schema())?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench { what } => bench::run(&cli.db, what),
+    }
+}
+
+/// The time stamped on facts written now.
+pub(crate) fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

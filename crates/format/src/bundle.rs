@@ -80,7 +80,8 @@ mod tests {
                 name: None,
             },
             dataset: DatasetRef {
-                config: Some(serde_json::Value::Null),
+                config: Some(serde_json::json!("plain_text")),
+                split: Some(serde_json::json!("None")),
                 ..Default::default()
             },
             value: serde_json::json!("8.53%"),

@@ -10,12 +10,6 @@ use serde_json::Value;
 
 use crate::Provenance;
 
-/// Deserialises a present field, even an explicit `null`, as `Some`, so that `config: null` in a
-/// card survives a round trip instead of collapsing into an absent field.
-fn keep_null<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
-    Value::deserialize(deserializer).map(Some)
-}
-
 /// Source-specific fields that have no typed home yet, kept so that nothing read is lost.
 pub type Extra = BTreeMap<String, Value>;
 
@@ -182,9 +176,9 @@ pub struct TrainingRun {
 /// The task an evaluation measured, as the source wrote it.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct TaskRef {
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", default)]
     pub task_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub name: Option<String>,
 }
 
@@ -192,33 +186,33 @@ pub struct TaskRef {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct DatasetRef {
     /// Macaroni id of the dataset (raw until enrichment).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub name: Option<String>,
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", default)]
     pub dataset_type: Option<String>,
-    /// Kept as written (string, or null/other YAML values).
-    #[serde(default, deserialize_with = "keep_null", skip_serializing_if = "Option::is_none")]
+    /// Kept as written (a string, or another YAML value); `null` when absent.
+    #[serde(default)]
     pub config: Option<Value>,
-    #[serde(default, deserialize_with = "keep_null", skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub split: Option<Value>,
-    #[serde(default, deserialize_with = "keep_null", skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub revision: Option<Value>,
-    #[serde(default, deserialize_with = "keep_null", skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub args: Option<Value>,
 }
 
 /// The metric an evaluation reports.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct MetricRef {
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", default)]
     pub metric_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "keep_null", skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub config: Option<Value>,
-    #[serde(default, deserialize_with = "keep_null", skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub args: Option<Value>,
 }
 
@@ -250,7 +244,7 @@ pub struct Evaluation {
     /// The value as a number when it can be read as one (`"8.53%"` gives 8.53).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub numeric_value: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub verified: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<EvaluationSource>,

@@ -106,8 +106,10 @@ struct RepoId {
 /// The repository id: from the folder layout `<org>/<name>/README.md`, the legacy
 /// `<name>-README.md` file name, a full id in model-index / model_name, else a local stand-in.
 fn repo_id(doc: &Document, data: &Map<String, Value>, sections: &[Section]) -> RepoId {
-    let path = &doc.relative_path;
-    let components: Vec<&str> = path.iter().filter_map(|c| c.to_str()).collect();
+    // The full path, not the one relative to the folder named, so that a single README.md given
+    // as a file still yields its `<org>/<name>`.
+    let full_path = Path::new(&doc.uri);
+    let components: Vec<&str> = full_path.iter().filter_map(|c| c.to_str()).collect();
     if doc.file_name().eq_ignore_ascii_case("README.md") && components.len() >= 3 {
         let n = components.len();
         return RepoId {
@@ -132,7 +134,7 @@ fn repo_id(doc: &Document, data: &Map<String, Value>, sections: &[Section]) -> R
         };
     }
     let title = markdown::title(sections).filter(|t| is_plausible_repo_name(t));
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("card");
+    let stem = doc.relative_path.file_stem().and_then(|s| s.to_str()).unwrap_or("card");
     RepoId {
         id: format!("local/{}", title.unwrap_or(stem)),
         known: false,

@@ -101,7 +101,7 @@ fn embedded_model_index(text: &str) -> Option<&str> {
 
 /// Which codebase the metafile describes, to namespace its model ids.
 fn codebase(doc: &Document, root: &Map<String, Value>, is_markdown: bool) -> String {
-    let text = serde_json::to_string(root.get("Models").unwrap_or(&Value::Null)).unwrap_or_default();
+    let text = serde_json::to_string(root).unwrap_or_default();
     if text.contains("pytorch-image-models") || (is_markdown && doc.relative_path.iter().any(|c| c == "hfdocs")) {
         return "timm".into();
     }

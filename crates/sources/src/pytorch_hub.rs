@@ -17,10 +17,10 @@ use crate::frontmatter;
 use crate::markdown;
 use crate::{Document, ReadContext, ReadOutput, WarningKind};
 
-/// `torch.hub.load('owner/repo[:ref]', 'entrypoint'` or with a variable as entrypoint; a call may
-/// continue on a commented line.
+/// `torch.hub.load('owner/repo[:ref]', 'entrypoint'`, also with the keywords `repo_or_dir=` and
+/// `model=`, or with a variable as entrypoint; a call may continue on a commented line.
 static HUB_LOAD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"torch\.hub\.load\(\s*(?:#\s*)?['"]([\w.\-]+/[\w.\-]+)(?::([\w.\-]+))?['"]\s*,\s*(?:#\s*)?(?:['"]([^'"\s]+)['"]|([A-Za-z_]\w*))"#)
+    Regex::new(r#"torch\.hub\.load\(\s*(?:#\s*)?(?:repo_or_dir\s*=\s*)?['"]([\w.\-]+/[\w.\-]+)(?::([\w.\-]+))?['"]\s*,\s*(?:#\s*)?(?:model\s*=\s*)?(?:['"]([^'"\s]+)['"]|([A-Za-z_]\w*))"#)
         .unwrap_or_else(|e| panic!("{e}"))
 });
 
@@ -161,7 +161,7 @@ mod tests {
 
     #[test]
     fn literal_commented_and_variable_entrypoints() {
-        let body = "```python\nmodel = torch.hub.load('pytorch/vision:v0.10.0', 'resnet18', pretrained=True)\n# model = torch.hub.load('pytorch/vision:v0.10.0', 'resnet34')\nmodel_type = \"DPT_Large\"\n#model_type = \"MiDaS_small\"\nmidas = torch.hub.load(\"intel-isl/MiDaS\", model_type)\n```";
+        let body = "```python\nmodel = torch.hub.load('pytorch/vision:v0.10.0', 'resnet18', pretrained=True)\n# model = torch.hub.load('pytorch/vision:v0.10.0', 'resnet34')\nmodel_type = \"DPT_Large\"\n#model_type = \"MiDaS_small\"\nmidas = torch.hub.load(\"intel-isl/MiDaS\", model_type)\nm, u = torch.hub.load(repo_or_dir='snakers4/silero-vad',\n   model='silero_vad')\n```";
         let names: Vec<(String, String)> =
             entrypoints(body).into_iter().map(|e| (e.repo, e.entrypoint)).collect();
         assert_eq!(
@@ -171,6 +171,7 @@ mod tests {
                 ("intel-isl/MiDaS".into(), "MiDaS_small".into()),
                 ("pytorch/vision".into(), "resnet18".into()),
                 ("pytorch/vision".into(), "resnet34".into()),
+                ("snakers4/silero-vad".into(), "silero_vad".into()),
             ]
         );
     }

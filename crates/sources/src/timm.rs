@@ -75,7 +75,8 @@ fn number(row: &HashMap<String, String>, column: &str, line: usize, doc: &Docume
     if cell.is_empty() {
         return None;
     }
-    match cell.parse::<f64>() {
+    // Large parameter counts are written with thousands separators: `1,014.45`.
+    match cell.replace(',', "").parse::<f64>() {
         Ok(v) if v.is_finite() => Some(v),
         _ => {
             out.warn(doc, WarningKind::BadValue, format!("line {line}: `{column}` is `{cell}`, not a number"));
@@ -114,12 +115,17 @@ fn results(table: &Table, dataset: &str, prov: &Provenance, doc: &Document, out:
                 extra.insert(column.to_string(), value.unwrap_or_else(|| Value::String(cell.clone())));
             }
         }
+        // A model is listed once per evaluation resolution, so the resolution is part of the id.
+        let resolution = row.get("img_size").map(|s| format!("img{}", s.trim()));
         for metric in ["top1", "top5"] {
             let Some(value) = number(row, metric, *line, doc, out) else {
                 continue;
             };
             out.records.push(Record::Evaluation(Evaluation {
-                id: id::evaluation(&model_id, &[Some("image-classification"), Some(dataset), None, None, Some(metric)]),
+                id: id::evaluation(
+                    &model_id,
+                    &[Some("image-classification"), Some(dataset), None, None, Some(metric), resolution.as_deref()],
+                ),
                 provenance: Provenance {
                     evidence: Some(format!("line {line}, column {metric}")),
                     ..prov.clone()
@@ -220,8 +226,9 @@ fn benchmark(table: &Table, setting_name: &str, prov: &Provenance, doc: &Documen
         let mut cell = |suffix: &str| number(row, &column(suffix), *line, doc, out);
         let (batch_size, image_size) = (cell("batch_size"), cell("img_size"));
         let (throughput, step_time_ms, gmacs) = (cell("samples_per_sec"), cell("step_time"), cell("gmacs"));
+        let resolution = image_size.map_or(String::new(), |s| format!("-{s}"));
         out.records.push(Record::CostMeasurement(CostMeasurement {
-            id: id::cost_measurement(&model_id, setting_name),
+            id: id::cost_measurement(&model_id, &format!("{setting_name}{resolution}")),
             provenance: Provenance {
                 evidence: Some(format!("line {line}")),
                 ..prov.clone()

@@ -1,1 +1,89 @@
-//! placeholder
+//! The embedded store: one SQLite file holding Macaroni records with their history.
+//!
+//! It owns the schema and every SQL statement; callers hand it [`Record`]s and get records, typed
+//! views and counts back. It never parses zoo files (that is `macaroni-sources`) and knows nothing
+//! of the command line.
+//!
+//! Layout, in two layers:
+//! - **statements** and **facts** are the truth: what each source said, attribute by attribute,
+//!   with validity intervals. Re-reading a source diffs against what it said last time: an
+//!   unchanged fact is left alone, a changed one is closed and a new version opened, so "as of
+//!   date D" stays answerable.
+//! - **entities, models, datasets, evaluations, relations, cost_measurements, training_runs** and
+//!   the FTS5 table **search** are derived from the current facts: the best value per attribute
+//!   (declared over extracted, then confidence, then recency). They are rebuilt for the entities
+//!   each write touches, inside the same transaction.
+
+mod apply;
+mod derive;
+mod read;
+mod schema;
+
+use std::path::Path;
+
+use macaroni_format::Record;
+use rusqlite::Connection;
+
+pub use apply::{ApplySummary, Category, Change};
+pub use read::{EntityView, FactVersion, Stats};
+pub use schema::SCHEMA_VERSION;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored JSON is invalid: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("the database has schema version {found}, newer than this program's {supported}; upgrade macaroni")]
+    NewerSchema { found: i64, supported: i64 },
+    #[error("stored record {id} is invalid: {message}")]
+    Corrupt { id: String, message: String },
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Everything one source (a file, a URL) says now. Applying it replaces what that source said
+/// before: new facts are added, changed ones versioned, vanished ones closed.
+#[derive(Debug, Clone)]
+pub struct SourceBatch {
+    pub uri: String,
+    pub records: Vec<Record>,
+}
+
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (or creates) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path)?;
+        Store::init(conn)
+    }
+
+    pub fn open_in_memory() -> Result<Store> {
+        Store::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Store> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        schema::migrate(&mut conn)?;
+        Ok(Store { conn })
+    }
+
+    /// Applies several sources in one transaction: all of them land, or none.
+    pub fn apply(&mut self, batches: &[SourceBatch], now: &str) -> Result<ApplySummary> {
+        let tx = self.conn.transaction()?;
+        let summary = apply::apply(&tx, batches, now)?;
+        tx.commit()?;
+        Ok(summary)
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
+    }
+}

@@ -106,10 +106,10 @@ fn result_parts(result: &Value, at: &str, doc: &Document, out: &mut ReadOutput) 
             id: name_or_type.map(|n| id::dataset(&n)).filter(|i| !i.ends_with(':')),
             name: dataset.get("name").and_then(scalar_string),
             dataset_type: dataset.get("type").and_then(scalar_string),
-            config: dataset.get("config").cloned(),
-            split: dataset.get("split").cloned(),
-            revision: dataset.get("revision").cloned(),
-            args: dataset.get("args").cloned(),
+            config: present(dataset.get("config")),
+            split: present(dataset.get("split")),
+            revision: present(dataset.get("revision")),
+            args: present(dataset.get("args")),
         },
         metrics,
         source: result.get("source").and_then(Value::as_object).map(|s| EvaluationSource {
@@ -141,8 +141,8 @@ fn evaluation(
     let metric_ref = MetricRef {
         metric_type: metric.get("type").and_then(scalar_string),
         name: metric.get("name").and_then(scalar_string),
-        config: metric.get("config").cloned(),
-        args: metric.get("args").cloned(),
+        config: present(metric.get("config")),
+        args: present(metric.get("args")),
     };
     let text = |v: &Option<Value>| v.as_ref().and_then(scalar_string);
     let (config, split) = (text(&parts.dataset.config), text(&parts.dataset.split));
@@ -181,6 +181,11 @@ fn evaluation(
         source: parts.source.clone(),
         extra: extra.into_iter().collect(),
     })
+}
+
+/// A YAML `null` says no more than an absent key; both become `None`.
+fn present(value: Option<&Value>) -> Option<Value> {
+    value.filter(|v| !v.is_null()).cloned()
 }
 
 /// Two metrics that differ in nothing that identifies them still get distinct ids.

@@ -1,0 +1,195 @@
+//! `macaroni bench ingest`: ingest throughput (files/s, MB/s), peak memory and database size, on
+//! the real files in `../shared/data` or on a generated corpus of synthetic model cards.
+//!
+//! Figures go to BENCHMARKS.md by hand, with the command that produced them; nothing here asserts
+//! a time.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::bail;
+use clap::Subcommand;
+use macaroni_sources::{collect_files, read_document, Document, ReaderKind};
+use macaroni_store::{Change, Store};
+
+use crate::ingest::{ingest_documents, IngestReport};
+use crate::output;
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Ingest into a fresh database, then ingest the same input again (the idempotent pass).
+    Ingest {
+        /// Folder holding the real zoo files (the `data` folder of ../shared).
+        #[arg(long, conflicts_with = "synthetic")]
+        shared: Option<PathBuf>,
+        /// Generate this many synthetic HF model cards instead.
+        #[arg(long)]
+        synthetic: Option<usize>,
+        /// Files per transaction.
+        #[arg(long, default_value_t = 500)]
+        batch: usize,
+    },
+}
+
+pub fn run(db: &Path, command: BenchCommand) -> anyhow::Result<ExitCode> {
+    let BenchCommand::Ingest {
+        shared,
+        synthetic,
+        batch,
+    } = command;
+    if db.exists() {
+        bail!("{} exists; the benchmark needs a fresh database path (pass --db)", db.display());
+    }
+    let mut store = Store::open(db)?;
+    let mut rows = Vec::new();
+    match (shared, synthetic) {
+        (Some(shared), _) => {
+            for (reader, folders) in shared_plan() {
+                let paths: Vec<PathBuf> = folders.iter().map(|f| shared.join(f)).collect();
+                for pass in ["first", "again"] {
+                    let (files, _) = collect_files(reader, &paths);
+                    let total = files.len() as u64;
+                    let docs = files.into_iter().map(|(root, path)| read_document(&root, &path));
+                    let report = ingest_documents(&mut store, reader, docs, total, batch, true)?;
+                    rows.push(row(reader.name(), pass, &report));
+                }
+            }
+        }
+        (None, Some(count)) => {
+            for pass in ["first", "again"] {
+                let docs = (0..count).map(|i| Ok(synthetic_card(i)));
+                let report = ingest_documents(&mut store, ReaderKind::HfCards, docs, count as u64, batch, true)?;
+                rows.push(row("synthetic hf-cards", pass, &report));
+            }
+        }
+        (None, None) => bail!("pass --shared DIR or --synthetic N"),
+    }
+    drop(store);
+    let header = ["input", "pass", "files", "MB", "records", "added", "unchanged", "seconds", "files/s", "MB/s"];
+    println!("{}", output::table(&header, rows));
+    let db_size = std::fs::metadata(db).map(|m| m.len()).unwrap_or(0)
+        + std::fs::metadata(db.with_extension("db-wal")).map(|m| m.len()).unwrap_or(0);
+    println!("database: {:.1} MB; peak resident memory: {}", db_size as f64 / 1e6, peak_memory().unwrap_or_else(|| "unknown".into()));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn row(input: &str, pass: &str, report: &IngestReport) -> Vec<String> {
+    let seconds = report.elapsed.as_secs_f64().max(1e-9);
+    let mb = report.bytes as f64 / 1e6;
+    vec![
+        input.to_string(),
+        pass.to_string(),
+        report.files.to_string(),
+        format!("{mb:.2}"),
+        report.records.to_string(),
+        report.summary.total(Change::Added).to_string(),
+        report.summary.total(Change::Unchanged).to_string(),
+        format!("{seconds:.2}"),
+        format!("{:.0}", report.files as f64 / seconds),
+        format!("{:.2}", mb / seconds),
+    ]
+}
+
+/// Each reader with the folders of `../shared/data` it reads.
+fn shared_plan() -> Vec<(ReaderKind, Vec<&'static str>)> {
+    vec![
+        (ReaderKind::HfCards, vec!["hf-model-cards"]),
+        (ReaderKind::HfApi, vec!["hf-api-models/responses"]),
+        (ReaderKind::Tfhub, vec!["tfhub.dev"]),
+        (ReaderKind::PytorchHub, vec!["pytorch-hub"]),
+        (ReaderKind::Timm, vec!["timm/results"]),
+        (ReaderKind::ModelIndex, vec!["mmpretrain", "timm/hfdocs"]),
+    ]
+}
+
+/// VmHWM of this process (Linux), e.g. "85.3 MB".
+fn peak_memory() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(format!("{:.1} MB", kb / 1024.0))
+}
+
+/// A small deterministic generator (SplitMix64): the corpus must be the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+const LICENSES: [&str; 8] = ["apache-2.0", "apache-2.0", "mit", "mit", "cc-by-4.0", "other", "llama2", "cc-by-nc-4.0"];
+const TASKS: [&str; 8] = [
+    "text-classification",
+    "token-classification",
+    "question-answering",
+    "text-generation",
+    "automatic-speech-recognition",
+    "image-classification",
+    "summarization",
+    "translation",
+];
+const DATASETS: [&str; 10] =
+    ["imdb", "glue", "squad", "squad_v2", "conll2003", "common_voice", "imagenet-1k", "cnn_dailymail", "wikiann", "emotion"];
+const METRICS: [&str; 5] = ["accuracy", "f1", "precision", "recall", "wer"];
+const BASES: [&str; 6] = [
+    "distilbert-base-uncased",
+    "bert-base-cased",
+    "roberta-base",
+    "google/vit-base-patch16-224-in21k",
+    "facebook/wav2vec2-base",
+    "t5-small",
+];
+
+/// A Trainer-style card shaped like the real ones: front matter with license, tags, datasets,
+/// base_model and a model-index, then the generated body with hyperparameters, a results table
+/// and framework versions. About 3–5 kB, like the median real card.
+pub fn synthetic_card(index: usize) -> Document {
+    let mut rng = Rng(index as u64 ^ 0x5eed);
+    let task = rng.pick(&TASKS);
+    let dataset = rng.pick(&DATASETS);
+    let base = if index > 10 && rng.unit() < 0.3 {
+        format!("user{}/model-{}", (index / 7) % 5000, index / 2)
+    } else {
+        rng.pick(&BASES).to_string()
+    };
+    let org = format!("user{}", index % 5000);
+    let name = format!("{}-finetuned-{dataset}-{index}", base.rsplit('/').next().unwrap_or("model"));
+    let mut metrics = String::new();
+    let mut listed = String::new();
+    for metric in METRICS.iter().take(1 + (rng.next() % 4) as usize) {
+        let value = 0.5 + rng.unit() * 0.49;
+        metrics.push_str(&format!("    - name: {metric}\n      type: {metric}\n      value: {value:.4}\n"));
+        listed.push_str(&format!("- {}: {value:.4}\n", metric[..1].to_uppercase() + &metric[1..]));
+    }
+    let mut results = String::from("| Training Loss | Epoch | Step | Validation Loss | Accuracy |\n|:---:|:---:|:---:|:---:|:---:|\n");
+    let epochs = 1 + rng.next() % 5;
+    for epoch in 1..=epochs {
+        results.push_str(&format!("| {:.4} | {epoch}.0 | {} | {:.4} | {:.4} |\n", 1.0 / epoch as f64, epoch * 500, 0.8 / epoch as f64, 0.7 + rng.unit() * 0.29));
+    }
+    let text = format!(
+        "---\nlicense: {license}\ntags:\n- generated_from_trainer\ndatasets:\n- {dataset}\nbase_model: {base}\nmodel-index:\n- name: {name}\n  results:\n  - task:\n      name: {task}\n      type: {task}\n    dataset:\n      name: {dataset}\n      type: {dataset}\n      config: default\n      split: validation\n    metrics:\n{metrics}---\n\n<!-- This model card has been generated automatically according to the information the Trainer had access to. -->\n\n# {name}\n\nThis model is a fine-tuned version of [{base}](https://huggingface.co/{base}) on the {dataset} dataset.\nIt achieves the following results on the evaluation set:\n- Loss: 0.{loss:04}\n{listed}\n## Model description\n\nMore information needed\n\n## Intended uses & limitations\n\nMore information needed\n\n## Training and evaluation data\n\nMore information needed\n\n## Training procedure\n\n### Training hyperparameters\n\nThe following hyperparameters were used during training:\n- learning_rate: {lr}e-05\n- train_batch_size: {batch}\n- eval_batch_size: {batch}\n- seed: 42\n- optimizer: Adam with betas=(0.9,0.999) and epsilon=1e-08\n- lr_scheduler_type: linear\n- num_epochs: {epochs}\n\n### Training results\n\n{results}\n\n### Framework versions\n\n- Transformers 4.{tv}.0\n- Pytorch 1.{pv}.0+cu117\n- Datasets 2.{dv}.0\n- Tokenizers 0.13.2\n",
+        license = rng.pick(&LICENSES),
+        loss = rng.next() % 10000,
+        lr = 1 + rng.next() % 5,
+        batch = [8, 16, 32, 64][(rng.next() % 4) as usize],
+        tv = 20 + rng.next() % 20,
+        pv = 10 + rng.next() % 4,
+        dv = rng.next() % 15,
+    );
+    let relative = PathBuf::from(format!("{org}/{name}/README.md"));
+    Document::from_bytes(&format!("synthetic:{org}/{name}/README.md"), &relative, text.into_bytes())
+}

@@ -1,0 +1,88 @@
+//! `macaroni quickstart`: the demo zoo in `demo/zoo/`, compiled into the binary.
+//!
+//! The zoo is written by us in each zoo's own format (HF cards, TF Hub docs, PyTorch Hub pages,
+//! timm CSVs, a model-index metafile) plus a small curated bundle of cross-zoo links, so the
+//! quickstart runs the same readers a real ingest does.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use macaroni_format::read_bundle;
+use macaroni_sources::{Document, ReaderKind};
+use macaroni_store::{Change, SourceBatch, Store};
+
+use crate::ingest::ingest_documents;
+
+include!(concat!(env!("OUT_DIR"), "/demo_files.rs"));
+
+/// Demo folders and the reader for each.
+const FOLDERS: [(&str, ReaderKind); 5] = [
+    ("hf-cards/", ReaderKind::HfCards),
+    ("tfhub/", ReaderKind::Tfhub),
+    ("pytorch-hub/", ReaderKind::PytorchHub),
+    ("timm/", ReaderKind::Timm),
+    ("model-index/", ReaderKind::ModelIndex),
+];
+
+/// The embedded documents read by one reader.
+pub fn demo_documents(prefix: &str) -> Vec<Document> {
+    DEMO_FILES
+        .iter()
+        .filter_map(|(path, text)| {
+            let relative = path.strip_prefix(prefix)?;
+            Some(Document::from_bytes(&format!("demo:{path}"), Path::new(relative), text.as_bytes().to_vec()))
+        })
+        .collect()
+}
+
+pub fn quickstart(db: &Path) -> anyhow::Result<ExitCode> {
+    let mut store = Store::open(db).with_context(|| format!("opening {}", db.display()))?;
+    println!("Building {} from the demo zoo ({} files)…", db.display(), DEMO_FILES.len());
+    let mut warnings = 0;
+    for (prefix, reader) in FOLDERS {
+        let documents = demo_documents(prefix);
+        let total = documents.len() as u64;
+        let report = ingest_documents(&mut store, reader, documents.into_iter().map(Ok), total, 100, false)?;
+        warnings += report.warnings.len();
+        for warning in &report.warnings {
+            eprintln!("warning: {}: {}", warning.file, warning.message);
+        }
+        println!(
+            "  {:<12} {:>3} files → {:>4} records ({} new statements)",
+            reader.name(),
+            report.files,
+            report.records,
+            report.summary.total(Change::Added)
+        );
+    }
+    let curated = DEMO_FILES
+        .iter()
+        .find(|(path, _)| *path == "curated.jsonl")
+        .map(|(_, text)| *text)
+        .unwrap_or("");
+    let records = read_bundle(curated.as_bytes()).context("reading the curated demo bundle")?;
+    let count = records.len();
+    store.apply(&[SourceBatch { uri: "demo:curated.jsonl".into(), records }], &crate::now())?;
+    println!("  {:<12} {:>3} curated cross-zoo links and papers", "bundle", count);
+
+    let stats = store.stats()?;
+    let n = |k: &str| stats.kinds.get(k).copied().unwrap_or(0);
+    println!(
+        "\nDone: {} models, {} evaluations, {} relations, {} cost measurements{}.",
+        n("model"),
+        n("evaluation"),
+        n("relation"),
+        n("cost_measurement"),
+        if warnings > 0 { format!(", {warnings} warnings") } else { String::new() }
+    );
+    let db_arg = if db == Path::new("macaroni.db") { String::new() } else { format!(" --db {}", db.display()) };
+    println!("\nTry next:");
+    println!("  macaroni{db_arg} stats");
+    println!("  macaroni{db_arg} show hf:deepset/roberta-base-squad2");
+    println!("  macaroni{db_arg} show timm:resnet50.a1_in1k");
+    println!("  macaroni{db_arg} show tfhub:google/imagenet/mobilenet_v2_100_224/classification/5");
+    println!("  macaroni{db_arg} export --format jsonl --kind evaluation");
+    println!("  sqlite3 {} \"SELECT model_id, dataset_id, metric_type, numeric_value FROM evaluations ORDER BY numeric_value DESC LIMIT 5\"", db.display());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,269 @@
+//! Writing sources into the store: diff each source's new statements against its current ones.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use macaroni_format::{Kind, Provenance, Record};
+use rusqlite::{params, Transaction};
+use serde_json::{Map, Value};
+
+use crate::{derive, Result, SourceBatch};
+
+/// What a write did to one statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Change {
+    Added,
+    Updated,
+    Unchanged,
+    Removed,
+}
+
+/// The groups a summary reports separately.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Category {
+    Entities,
+    Relations,
+    Evaluations,
+}
+
+impl Category {
+    pub fn of(kind: Kind) -> Category {
+        match kind {
+            Kind::Relation => Category::Relations,
+            Kind::Evaluation => Category::Evaluations,
+            _ => Category::Entities,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Entities => "entities",
+            Category::Relations => "relations",
+            Category::Evaluations => "evaluations",
+        }
+    }
+}
+
+/// Counts of statement changes per category.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ApplySummary {
+    pub counts: BTreeMap<(Category, Change), usize>,
+}
+
+impl ApplySummary {
+    pub fn count(&self, category: Category, change: Change) -> usize {
+        self.counts.get(&(category, change)).copied().unwrap_or(0)
+    }
+
+    /// Sum over categories of one kind of change.
+    pub fn total(&self, change: Change) -> usize {
+        self.counts.iter().filter(|((_, c), _)| *c == change).map(|(_, n)| n).sum()
+    }
+
+    pub fn merge(&mut self, other: &ApplySummary) {
+        for (key, n) in &other.counts {
+            *self.counts.entry(*key).or_default() += n;
+        }
+    }
+
+    fn record(&mut self, kind: Kind, change: Change) {
+        *self.counts.entry((Category::of(kind), change)).or_default() += 1;
+    }
+}
+
+/// A statement as the source states it now: several records of one source with the same id and
+/// method are one statement (their attributes merged, later records filling gaps).
+struct NewStatement {
+    kind: Kind,
+    provenance: Provenance,
+    attributes: Map<String, Value>,
+}
+
+struct CurrentStatement {
+    id: i64,
+    kind: String,
+    zoo: String,
+    revision: Option<String>,
+    confidence: f64,
+    evidence: Option<String>,
+}
+
+pub(crate) fn apply(tx: &Transaction, batches: &[SourceBatch], now: &str) -> Result<ApplySummary> {
+    let mut summary = ApplySummary::default();
+    let mut touched = BTreeSet::new();
+    for batch in batches {
+        apply_source(tx, batch, now, &mut summary, &mut touched)?;
+    }
+    derive::refresh(tx, &touched, now)?;
+    Ok(summary)
+}
+
+fn group(records: &[Record]) -> BTreeMap<(String, String), NewStatement> {
+    let mut grouped: BTreeMap<(String, String), NewStatement> = BTreeMap::new();
+    for record in records {
+        let key = (record.id().to_string(), record.provenance().method.as_str().to_string());
+        let attributes = record.attributes();
+        match grouped.get_mut(&key) {
+            Some(existing) => {
+                for (field, value) in attributes {
+                    existing.attributes.entry(field).or_insert(value);
+                }
+            }
+            None => {
+                grouped.insert(
+                    key,
+                    NewStatement {
+                        kind: record.kind(),
+                        provenance: record.provenance().clone(),
+                        attributes,
+                    },
+                );
+            }
+        }
+    }
+    grouped
+}
+
+fn apply_source(
+    tx: &Transaction,
+    batch: &SourceBatch,
+    now: &str,
+    summary: &mut ApplySummary,
+    touched: &mut BTreeSet<String>,
+) -> Result<()> {
+    let mut current = current_statements(tx, &batch.uri)?;
+    for ((entity_id, method), statement) in group(&batch.records) {
+        let change = match current.remove(&(entity_id.clone(), method.clone())) {
+            None => {
+                insert_statement(tx, &entity_id, &batch.uri, &statement, now)?;
+                Change::Added
+            }
+            Some(existing) => update_statement(tx, &existing, &statement, now)?,
+        };
+        if change != Change::Unchanged {
+            touched.insert(entity_id);
+        }
+        summary.record(statement.kind, change);
+    }
+    for ((entity_id, _), gone) in current {
+        close_statement(tx, gone.id, now)?;
+        touched.insert(entity_id);
+        let kind = Kind::parse(&gone.kind).unwrap_or(Kind::Model);
+        summary.record(kind, Change::Removed);
+    }
+    Ok(())
+}
+
+fn current_statements(tx: &Transaction, uri: &str) -> Result<HashMap<(String, String), CurrentStatement>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT id, entity_id, method, kind, source_zoo, source_revision, confidence, evidence
+         FROM statements WHERE source_uri = ?1 AND valid_to IS NULL",
+    )?;
+    let rows = stmt.query_map([uri], |row| {
+        Ok((
+            (row.get::<_, String>(1)?, row.get::<_, String>(2)?),
+            CurrentStatement {
+                id: row.get(0)?,
+                kind: row.get(3)?,
+                zoo: row.get(4)?,
+                revision: row.get(5)?,
+                confidence: row.get(6)?,
+                evidence: row.get(7)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn insert_statement(tx: &Transaction, entity_id: &str, uri: &str, new: &NewStatement, now: &str) -> Result<()> {
+    let p = &new.provenance;
+    tx.prepare_cached(
+        "INSERT INTO statements (entity_id, kind, source_zoo, source_uri, source_revision, method,
+                                 confidence, evidence, observed_at, valid_from)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        entity_id,
+        new.kind.as_str(),
+        p.source.zoo,
+        uri,
+        p.source.revision,
+        p.method.as_str(),
+        p.confidence,
+        p.evidence,
+        p.observed_at,
+        now
+    ])?;
+    let statement_id = tx.last_insert_rowid();
+    for (field, value) in &new.attributes {
+        insert_fact(tx, statement_id, field, value, now)?;
+    }
+    Ok(())
+}
+
+fn insert_fact(tx: &Transaction, statement_id: i64, field: &str, value: &Value, now: &str) -> Result<()> {
+    tx.prepare_cached("INSERT INTO facts (statement_id, field, value, valid_from) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![statement_id, field, serde_json::to_string(value)?, now])?;
+    Ok(())
+}
+
+/// Diffs a statement's facts and provenance; versions what changed.
+fn update_statement(tx: &Transaction, existing: &CurrentStatement, new: &NewStatement, now: &str) -> Result<Change> {
+    let p = &new.provenance;
+    let provenance_changed = existing.kind != new.kind.as_str()
+        || existing.zoo != p.source.zoo
+        || existing.revision != p.source.revision
+        || existing.confidence != p.confidence
+        || existing.evidence != p.evidence;
+    if provenance_changed {
+        tx.prepare_cached(
+            "UPDATE statements SET kind = ?2, source_zoo = ?3, source_revision = ?4, confidence = ?5, evidence = ?6
+             WHERE id = ?1",
+        )?
+        .execute(params![existing.id, new.kind.as_str(), p.source.zoo, p.source.revision, p.confidence, p.evidence])?;
+    }
+    let mut old_facts = current_facts(tx, existing.id)?;
+    let mut facts_changed = false;
+    for (field, value) in &new.attributes {
+        let text = serde_json::to_string(value)?;
+        match old_facts.remove(field) {
+            Some((_, old)) if old == text => {}
+            Some((fact_id, _)) => {
+                close_fact(tx, fact_id, now)?;
+                insert_fact(tx, existing.id, field, value, now)?;
+                facts_changed = true;
+            }
+            None => {
+                insert_fact(tx, existing.id, field, value, now)?;
+                facts_changed = true;
+            }
+        }
+    }
+    for (fact_id, _) in old_facts.into_values() {
+        close_fact(tx, fact_id, now)?;
+        facts_changed = true;
+    }
+    Ok(if provenance_changed || facts_changed {
+        Change::Updated
+    } else {
+        Change::Unchanged
+    })
+}
+
+fn current_facts(tx: &Transaction, statement_id: i64) -> Result<HashMap<String, (i64, String)>> {
+    let mut stmt =
+        tx.prepare_cached("SELECT id, field, value FROM facts WHERE statement_id = ?1 AND valid_to IS NULL")?;
+    let rows = stmt.query_map([statement_id], |row| Ok((row.get::<_, String>(1)?, (row.get(0)?, row.get(2)?))))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn close_fact(tx: &Transaction, fact_id: i64, now: &str) -> Result<()> {
+    tx.prepare_cached("UPDATE facts SET valid_to = ?2 WHERE id = ?1")?.execute(params![fact_id, now])?;
+    Ok(())
+}
+
+fn close_statement(tx: &Transaction, statement_id: i64, now: &str) -> Result<()> {
+    tx.prepare_cached("UPDATE facts SET valid_to = ?2 WHERE statement_id = ?1 AND valid_to IS NULL")?
+        .execute(params![statement_id, now])?;
+    tx.prepare_cached("UPDATE statements SET valid_to = ?2 WHERE id = ?1")?.execute(params![statement_id, now])?;
+    Ok(())
+}

@@ -1,0 +1,318 @@
+//! Reading back: export of every current statement as a record, one entity with its context,
+//! history and counts.
+
+use std::collections::BTreeMap;
+
+use macaroni_format::{Kind, Method, Provenance, Record, Source};
+use rusqlite::{params, OptionalExtension};
+use serde_json::{Map, Value};
+
+use crate::{derive, Result, Store, StoreError};
+
+/// One entity with what surrounds it.
+#[derive(Debug, Clone)]
+pub struct EntityView {
+    pub id: String,
+    pub kind: Kind,
+    /// The merged record (best value per attribute).
+    pub merged: Record,
+    /// What each source says, one record per statement.
+    pub statements: Vec<Record>,
+    /// Relations where the entity is the subject.
+    pub outgoing: Vec<Record>,
+    /// Relations where the entity is the object.
+    pub incoming: Vec<Record>,
+    /// Evaluations of the model.
+    pub evaluations: Vec<Record>,
+    /// Cost measurements of the model.
+    pub costs: Vec<Record>,
+}
+
+/// One version of one attribute value.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FactVersion {
+    pub field: String,
+    pub value: Value,
+    pub source: String,
+    pub method: String,
+    pub valid_from: String,
+    pub valid_to: Option<String>,
+}
+
+/// Counts for `macaroni stats`.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Stats {
+    /// Current entities per kind (relations included as `relation`).
+    pub kinds: BTreeMap<String, i64>,
+    /// Current relations per relation kind.
+    pub relations: BTreeMap<String, i64>,
+    /// Models per zoo.
+    pub zoos: BTreeMap<String, i64>,
+    pub sources: i64,
+    pub statements_current: i64,
+    pub statements_closed: i64,
+    pub facts_current: i64,
+    pub facts_history: i64,
+    pub schema_version: i64,
+}
+
+
+impl Store {
+    /// Calls `each` with every current statement as a record, ordered by id, source and method,
+    /// so that the same content always exports to the same bundle.
+    pub fn export_each(&self, kind: Option<Kind>, mut each: impl FnMut(Record) -> Result<()>) -> Result<usize> {
+        let mut stmt = self.conn.prepare(
+            "SELECT s.id, s.entity_id, s.kind, s.source_zoo, s.source_uri, s.source_revision, s.method, s.confidence,
+                    s.evidence, s.observed_at, f.field, f.value
+             FROM statements s LEFT JOIN facts f ON f.statement_id = s.id AND f.valid_to IS NULL
+             WHERE s.valid_to IS NULL AND (?1 IS NULL OR s.kind = ?1)
+             ORDER BY s.entity_id, s.source_uri, s.method, s.id, f.field",
+        )?;
+        let mut rows = stmt.query(params![kind.map(Kind::as_str)])?;
+        let mut pending: Option<(i64, Kind, String, Provenance, Map<String, Value>)> = None;
+        let mut count = 0;
+        while let Some(row) = rows.next()? {
+            let statement_id: i64 = row.get(0)?;
+            if pending.as_ref().is_none_or(|p| p.0 != statement_id) {
+                if let Some((_, kind, id, prov, attrs)) = pending.take() {
+                    each(rebuild(kind, &id, &prov, attrs)?)?;
+                    count += 1;
+                }
+                let kind_text: String = row.get(2)?;
+                let method: String = row.get(6)?;
+                let id: String = row.get(1)?;
+                let kind = Kind::parse(&kind_text).ok_or_else(|| corrupt(&id, "unknown kind"))?;
+                let provenance = Provenance {
+                    source: Source {
+                        zoo: row.get(3)?,
+                        uri: row.get(4)?,
+                        revision: row.get(5)?,
+                    },
+                    method: Method::parse(&method).ok_or_else(|| corrupt(&id, "unknown method"))?,
+                    confidence: row.get(7)?,
+                    evidence: row.get(8)?,
+                    observed_at: row.get(9)?,
+                };
+                pending = Some((statement_id, kind, id, provenance, Map::new()));
+            }
+            let field: Option<String> = row.get(10)?;
+            let value: Option<String> = row.get(11)?;
+            if let (Some(field), Some(value), Some(p)) = (field, value, pending.as_mut()) {
+                p.4.insert(field, serde_json::from_str(&value)?);
+            }
+        }
+        if let Some((_, kind, id, prov, attrs)) = pending.take() {
+            each(rebuild(kind, &id, &prov, attrs)?)?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// The merged record of `id`, or `None` when no source states it.
+    pub fn merged(&self, id: &str) -> Result<Option<Record>> {
+        match derive::merged(&self.conn, id)? {
+            Some(m) => Ok(Some(rebuild(m.kind, id, &m.provenance, m.attributes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The merged record of `id` as it stood at time `at` (RFC 3339).
+    pub fn merged_as_of(&self, id: &str, at: &str) -> Result<Option<Record>> {
+        let mut attributes = Map::new();
+        let mut best: Option<(Kind, Provenance)> = None;
+        let mut stmt = self.conn.prepare(
+            "SELECT s.kind, s.source_zoo, s.source_uri, s.source_revision, s.method, s.confidence, s.evidence,
+                    s.observed_at, f.field, f.value
+             FROM statements s JOIN facts f ON f.statement_id = s.id
+             WHERE s.entity_id = ?1
+               AND s.valid_from <= ?2 AND (s.valid_to IS NULL OR s.valid_to > ?2)
+               AND f.valid_from <= ?2 AND (f.valid_to IS NULL OR f.valid_to > ?2)",
+        )?;
+        let mut rows: Vec<(Kind, Provenance, String, String)> = stmt
+            .query_map(params![id, at], |row| {
+                let kind: String = row.get(0)?;
+                let method: String = row.get(4)?;
+                Ok((
+                    Kind::parse(&kind).unwrap_or(Kind::Model),
+                    Provenance {
+                        source: Source {
+                            zoo: row.get(1)?,
+                            uri: row.get(2)?,
+                            revision: row.get(3)?,
+                        },
+                        method: Method::parse(&method).unwrap_or(Method::Inferred),
+                        confidence: row.get(5)?,
+                        evidence: row.get(6)?,
+                        observed_at: row.get(7)?,
+                    },
+                    row.get(8)?,
+                    row.get(9)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.sort_by(|a, b| {
+            b.1.method
+                .trust_rank()
+                .cmp(&a.1.method.trust_rank())
+                .then(b.1.confidence.total_cmp(&a.1.confidence))
+                .then(b.1.observed_at.cmp(&a.1.observed_at))
+                .then(a.1.source.uri.cmp(&b.1.source.uri))
+        });
+        for (kind, prov, field, value) in rows {
+            let (best_kind, _) = best.get_or_insert_with(|| (kind, prov.clone()));
+            if *best_kind == kind && !attributes.contains_key(&field) {
+                attributes.insert(field, serde_json::from_str(&value)?);
+            }
+        }
+        match best {
+            Some((kind, prov)) => Ok(Some(rebuild(kind, id, &prov, attributes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Every version of every attribute of `id`, oldest first.
+    pub fn history(&self, id: &str) -> Result<Vec<FactVersion>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT f.field, f.value, s.source_uri, s.method, f.valid_from, f.valid_to
+             FROM facts f JOIN statements s ON s.id = f.statement_id
+             WHERE s.entity_id = ?1 ORDER BY f.field, f.valid_from, f.id",
+        )?;
+        let rows = stmt.query_map([id], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
+        })?;
+        let mut versions = Vec::new();
+        for row in rows {
+            let (field, value, source, method, valid_from, valid_to) = row?;
+            versions.push(FactVersion {
+                field,
+                value: serde_json::from_str(&value)?,
+                source,
+                method,
+                valid_from,
+                valid_to,
+            });
+        }
+        Ok(versions)
+    }
+
+    /// An entity with its statements, relations, evaluations and costs.
+    pub fn view(&self, id: &str) -> Result<Option<EntityView>> {
+        let Some(merged) = self.merged(id)? else {
+            return Ok(None);
+        };
+        let mut statements = Vec::new();
+        self.statements_of(id, &mut statements)?;
+        let outgoing = self.derived_records("SELECT data FROM entities e JOIN relations r ON r.id = e.id WHERE r.subject = ?1 ORDER BY r.relation, r.object", id)?;
+        let incoming = self.derived_records("SELECT data FROM entities e JOIN relations r ON r.id = e.id WHERE r.object = ?1 ORDER BY r.relation, r.subject", id)?;
+        let evaluations = self.derived_records("SELECT data FROM entities e JOIN evaluations v ON v.id = e.id WHERE v.model_id = ?1 ORDER BY v.dataset_id, v.metric_type, v.id", id)?;
+        let costs = self.derived_records("SELECT data FROM entities e JOIN cost_measurements c ON c.id = e.id WHERE c.model_id = ?1 ORDER BY c.id", id)?;
+        Ok(Some(EntityView {
+            id: id.to_string(),
+            kind: merged.kind(),
+            merged,
+            statements,
+            outgoing,
+            incoming,
+            evaluations,
+            costs,
+        }))
+    }
+
+    fn statements_of(&self, id: &str, out: &mut Vec<Record>) -> Result<()> {
+        let mut stmt = self.conn.prepare(
+            "SELECT s.id, s.kind, s.source_zoo, s.source_uri, s.source_revision, s.method, s.confidence, s.evidence,
+                    s.observed_at
+             FROM statements s WHERE s.entity_id = ?1 AND s.valid_to IS NULL ORDER BY s.source_uri, s.method",
+        )?;
+        let heads: Vec<(i64, String, Provenance)> = stmt
+            .query_map([id], |row| {
+                let method: String = row.get(5)?;
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    Provenance {
+                        source: Source {
+                            zoo: row.get(2)?,
+                            uri: row.get(3)?,
+                            revision: row.get(4)?,
+                        },
+                        method: Method::parse(&method).unwrap_or(Method::Inferred),
+                        confidence: row.get(6)?,
+                        evidence: row.get(7)?,
+                        observed_at: row.get(8)?,
+                    },
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut facts = self.conn.prepare("SELECT field, value FROM facts WHERE statement_id = ?1 AND valid_to IS NULL")?;
+        for (statement_id, kind, provenance) in heads {
+            let mut attributes = Map::new();
+            for pair in facts.query_map([statement_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+                let (field, value) = pair?;
+                attributes.insert(field, serde_json::from_str(&value)?);
+            }
+            let kind = Kind::parse(&kind).ok_or_else(|| corrupt(id, "unknown kind"))?;
+            out.push(rebuild(kind, id, &provenance, attributes)?);
+        }
+        Ok(())
+    }
+
+    fn derived_records(&self, sql: &str, id: &str) -> Result<Vec<Record>> {
+        let mut stmt = self.conn.prepare(sql)?;
+        let rows = stmt.query_map([id], |row| row.get::<_, String>(0))?;
+        let mut records = Vec::new();
+        for data in rows {
+            records.push(serde_json::from_str(&data?)?);
+        }
+        Ok(records)
+    }
+
+    pub fn stats(&self) -> Result<Stats> {
+        let conn = &self.conn;
+        let grouped = |sql: &str| -> Result<BTreeMap<String, i64>> {
+            let mut stmt = conn.prepare(sql)?;
+            let rows = stmt.query_map([], |row| Ok((row.get::<_, Option<String>>(0)?.unwrap_or_default(), row.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        };
+        let count = |sql: &str| -> Result<i64> { Ok(conn.query_row(sql, [], |row| row.get(0))?) };
+        Ok(Stats {
+            kinds: grouped("SELECT kind, COUNT(*) FROM entities GROUP BY kind")?,
+            relations: grouped("SELECT relation, COUNT(*) FROM relations GROUP BY relation")?,
+            zoos: grouped("SELECT zoo, COUNT(*) FROM models GROUP BY zoo")?,
+            sources: count("SELECT COUNT(DISTINCT source_uri) FROM statements WHERE valid_to IS NULL")?,
+            statements_current: count("SELECT COUNT(*) FROM statements WHERE valid_to IS NULL")?,
+            statements_closed: count("SELECT COUNT(*) FROM statements WHERE valid_to IS NOT NULL")?,
+            facts_current: count("SELECT COUNT(*) FROM facts WHERE valid_to IS NULL")?,
+            facts_history: count("SELECT COUNT(*) FROM facts WHERE valid_to IS NOT NULL")?,
+            schema_version: self.schema_version()?,
+        })
+    }
+
+    /// Ids of entities of one kind whose name or text matches an FTS5 query, best first.
+    pub fn search_text(&self, query: &str, limit: usize) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT e.id, e.kind FROM search JOIN entities e ON e.rowid = search.rowid
+             WHERE search MATCH ?1 ORDER BY bm25(search, 10.0, 3.0, 1.0) LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![query, limit as i64], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The kind of an entity, if it exists.
+    pub fn kind_of(&self, id: &str) -> Result<Option<Kind>> {
+        let kind: Option<String> =
+            self.conn.query_row("SELECT kind FROM entities WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+        Ok(kind.and_then(|k| Kind::parse(&k)))
+    }
+}
+
+fn rebuild(kind: Kind, id: &str, prov: &Provenance, attributes: Map<String, Value>) -> Result<Record> {
+    Record::from_parts(kind, id, prov, attributes).map_err(|e| corrupt(id, &e.to_string()))
+}
+
+fn corrupt(id: &str, message: &str) -> StoreError {
+    StoreError::Corrupt {
+        id: id.to_string(),
+        message: message.to_string(),
+    }
+}

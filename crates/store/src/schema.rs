@@ -1,0 +1,171 @@
+//! Versioned migrations. `PRAGMA user_version` holds the number of migrations applied; each one
+//! runs in the same transaction as the version bump, so a database is never half-migrated.
+
+use rusqlite::Connection;
+
+use crate::StoreError;
+
+/// Migration `i` brings the schema from version `i` to `i + 1`. Append only.
+const MIGRATIONS: &[&str] = &[
+    // 1: history-keeping fact store and the typed tables derived from it.
+    r#"
+    -- What one source says about one entity (or relation) with one method. Closed (valid_to set)
+    -- when the source stops saying it.
+    CREATE TABLE statements (
+        id              INTEGER PRIMARY KEY,
+        entity_id       TEXT NOT NULL,
+        kind            TEXT NOT NULL,
+        source_zoo      TEXT NOT NULL,
+        source_uri      TEXT NOT NULL,
+        source_revision TEXT,
+        method          TEXT NOT NULL,
+        confidence      REAL NOT NULL,
+        evidence        TEXT,
+        observed_at     TEXT NOT NULL,
+        valid_from      TEXT NOT NULL,
+        valid_to        TEXT
+    );
+    CREATE INDEX statements_current_by_source ON statements(source_uri) WHERE valid_to IS NULL;
+    CREATE INDEX statements_by_entity ON statements(entity_id);
+
+    -- One attribute value of a statement, versioned: a changed value closes the old row.
+    CREATE TABLE facts (
+        id           INTEGER PRIMARY KEY,
+        statement_id INTEGER NOT NULL REFERENCES statements(id),
+        field        TEXT NOT NULL,
+        value        TEXT NOT NULL,      -- JSON
+        valid_from   TEXT NOT NULL,
+        valid_to     TEXT
+    );
+    CREATE INDEX facts_by_statement ON facts(statement_id, field);
+
+    -- Derived, current view: one row per entity with its merged attributes.
+    CREATE TABLE entities (
+        id         TEXT PRIMARY KEY,
+        kind       TEXT NOT NULL,
+        name       TEXT,
+        data       TEXT NOT NULL,        -- merged JSON record
+        sources    INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX entities_by_kind ON entities(kind);
+
+    CREATE TABLE models (
+        id            TEXT PRIMARY KEY,
+        name          TEXT,
+        zoo           TEXT,
+        task          TEXT,
+        library       TEXT,
+        architecture  TEXT,
+        license       TEXT,
+        parameters    INTEGER,
+        size_bytes    INTEGER,
+        downloads     INTEGER,
+        likes         INTEGER,
+        created_at    TEXT,
+        last_modified TEXT,
+        revision      TEXT,
+        url           TEXT,
+        description   TEXT
+    );
+    CREATE INDEX models_by_zoo ON models(zoo);
+    CREATE INDEX models_by_task ON models(task);
+    CREATE INDEX models_by_license ON models(license);
+    CREATE INDEX models_by_parameters ON models(parameters);
+
+    CREATE TABLE datasets (
+        id          TEXT PRIMARY KEY,
+        name        TEXT,
+        license     TEXT,
+        modality    TEXT,
+        homepage    TEXT,
+        description TEXT
+    );
+
+    CREATE TABLE evaluations (
+        id             TEXT PRIMARY KEY,
+        model_id       TEXT NOT NULL,
+        task_type      TEXT,
+        task_name      TEXT,
+        dataset_id     TEXT,
+        dataset_name   TEXT,
+        dataset_type   TEXT,
+        dataset_config TEXT,
+        dataset_split  TEXT,
+        metric_type    TEXT,
+        metric_name    TEXT,
+        value          TEXT,             -- JSON, as the source wrote it
+        numeric_value  REAL,
+        verified       INTEGER,
+        method         TEXT NOT NULL,
+        source_uri     TEXT NOT NULL
+    );
+    CREATE INDEX evaluations_by_model ON evaluations(model_id);
+    CREATE INDEX evaluations_by_dataset_metric ON evaluations(dataset_id, metric_type, numeric_value);
+
+    CREATE TABLE relations (
+        id         TEXT PRIMARY KEY,
+        subject    TEXT NOT NULL,
+        relation   TEXT NOT NULL,
+        object     TEXT NOT NULL,
+        attributes TEXT,                 -- JSON
+        method     TEXT NOT NULL,
+        confidence REAL NOT NULL,
+        source_uri TEXT NOT NULL
+    );
+    CREATE INDEX relations_by_subject ON relations(subject, relation);
+    CREATE INDEX relations_by_object ON relations(object, relation);
+
+    CREATE TABLE cost_measurements (
+        id           TEXT PRIMARY KEY,
+        model_id     TEXT NOT NULL,
+        phase        TEXT,
+        hardware     TEXT,
+        precision    TEXT,
+        framework    TEXT,
+        batch_size   INTEGER,
+        image_size   INTEGER,
+        throughput   REAL,
+        step_time_ms REAL,
+        latency_ms   REAL,
+        memory_mb    REAL,
+        gmacs        REAL,
+        flops        REAL,
+        cost         REAL
+    );
+    CREATE INDEX cost_measurements_by_model ON cost_measurements(model_id);
+
+    CREATE TABLE training_runs (
+        id                 TEXT PRIMARY KEY,
+        model_id           TEXT,
+        hardware           TEXT,
+        emissions_grams    REAL,
+        hyperparameters    TEXT,         -- JSON
+        framework_versions TEXT          -- JSON
+    );
+    CREATE INDEX training_runs_by_model ON training_runs(model_id);
+
+    -- Full text over names, descriptions and card text; rowid = entities.rowid.
+    CREATE VIRTUAL TABLE search USING fts5(name, description, body, tokenize = 'unicode61 remove_diacritics 2');
+    "#,
+];
+
+/// Number of migrations this build knows.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if current > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            found: current,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
