@@ -10,7 +10,8 @@ fn main() {
     let mut files = Vec::new();
     collect(&zoo, &zoo, &mut files);
     files.sort();
-    let mut code = String::from("/// (path relative to demo/zoo, contents)\npub const DEMO_FILES: &[(&str, &str)] = &[\n");
+    let mut code =
+        String::from("/// (path relative to demo/zoo, contents)\npub const DEMO_FILES: &[(&str, &str)] = &[\n");
     for (relative, absolute) in files {
         code.push_str(&format!("    ({relative:?}, include_str!({absolute:?})),\n"));
     }
@@ -32,7 +33,10 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, String)>) {
             collect(root, &path, files);
         } else if let Ok(relative) = path.strip_prefix(root) {
             let absolute = path.canonicalize().unwrap_or(path.clone());
-            files.push((relative.to_string_lossy().replace('\\', "/"), absolute.to_string_lossy().into_owned()));
+            files.push((
+                relative.to_string_lossy().replace('\\', "/"),
+                absolute.to_string_lossy().into_owned(),
+            ));
         }
     }
 }

@@ -38,7 +38,10 @@ pub fn run(db: &Path, command: BenchCommand) -> anyhow::Result<ExitCode> {
         batch,
     } = command;
     if db.exists() {
-        bail!("{} exists; the benchmark needs a fresh database path (pass --db)", db.display());
+        bail!(
+            "{} exists; the benchmark needs a fresh database path (pass --db)",
+            db.display()
+        );
     }
     let mut store = Store::open(db)?;
     let mut rows = Vec::new();
@@ -65,11 +68,28 @@ pub fn run(db: &Path, command: BenchCommand) -> anyhow::Result<ExitCode> {
         (None, None) => bail!("pass --shared DIR or --synthetic N"),
     }
     drop(store);
-    let header = ["input", "pass", "files", "MB", "records", "added", "unchanged", "seconds", "files/s", "MB/s"];
+    let header = [
+        "input",
+        "pass",
+        "files",
+        "MB",
+        "records",
+        "added",
+        "unchanged",
+        "seconds",
+        "files/s",
+        "MB/s",
+    ];
     println!("{}", output::table(&header, rows));
     let db_size = std::fs::metadata(db).map(|m| m.len()).unwrap_or(0)
-        + std::fs::metadata(db.with_extension("db-wal")).map(|m| m.len()).unwrap_or(0);
-    println!("database: {:.1} MB; peak resident memory: {}", db_size as f64 / 1e6, peak_memory().unwrap_or_else(|| "unknown".into()));
+        + std::fs::metadata(db.with_extension("db-wal"))
+            .map(|m| m.len())
+            .unwrap_or(0);
+    println!(
+        "database: {:.1} MB; peak resident memory: {}",
+        db_size as f64 / 1e6,
+        peak_memory().unwrap_or_else(|| "unknown".into())
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -131,7 +151,16 @@ impl Rng {
     }
 }
 
-const LICENSES: [&str; 8] = ["apache-2.0", "apache-2.0", "mit", "mit", "cc-by-4.0", "other", "llama2", "cc-by-nc-4.0"];
+const LICENSES: [&str; 8] = [
+    "apache-2.0",
+    "apache-2.0",
+    "mit",
+    "mit",
+    "cc-by-4.0",
+    "other",
+    "llama2",
+    "cc-by-nc-4.0",
+];
 const TASKS: [&str; 8] = [
     "text-classification",
     "token-classification",
@@ -142,8 +171,18 @@ const TASKS: [&str; 8] = [
     "summarization",
     "translation",
 ];
-const DATASETS: [&str; 10] =
-    ["imdb", "glue", "squad", "squad_v2", "conll2003", "common_voice", "imagenet-1k", "cnn_dailymail", "wikiann", "emotion"];
+const DATASETS: [&str; 10] = [
+    "imdb",
+    "glue",
+    "squad",
+    "squad_v2",
+    "conll2003",
+    "common_voice",
+    "imagenet-1k",
+    "cnn_dailymail",
+    "wikiann",
+    "emotion",
+];
 const METRICS: [&str; 5] = ["accuracy", "f1", "precision", "recall", "wer"];
 const BASES: [&str; 6] = [
     "distilbert-base-uncased",
@@ -167,18 +206,34 @@ pub fn synthetic_card(index: usize) -> Document {
         rng.pick(&BASES).to_string()
     };
     let org = format!("user{}", index % 5000);
-    let name = format!("{}-finetuned-{dataset}-{index}", base.rsplit('/').next().unwrap_or("model"));
+    let name = format!(
+        "{}-finetuned-{dataset}-{index}",
+        base.rsplit('/').next().unwrap_or("model")
+    );
     let mut metrics = String::new();
     let mut listed = String::new();
     for metric in METRICS.iter().take(1 + (rng.next() % 4) as usize) {
         let value = 0.5 + rng.unit() * 0.49;
-        metrics.push_str(&format!("    - name: {metric}\n      type: {metric}\n      value: {value:.4}\n"));
-        listed.push_str(&format!("- {}: {value:.4}\n", metric[..1].to_uppercase() + &metric[1..]));
+        metrics.push_str(&format!(
+            "    - name: {metric}\n      type: {metric}\n      value: {value:.4}\n"
+        ));
+        listed.push_str(&format!(
+            "- {}: {value:.4}\n",
+            metric[..1].to_uppercase() + &metric[1..]
+        ));
     }
-    let mut results = String::from("| Training Loss | Epoch | Step | Validation Loss | Accuracy |\n|:---:|:---:|:---:|:---:|:---:|\n");
+    let mut results = String::from(
+        "| Training Loss | Epoch | Step | Validation Loss | Accuracy |\n|:---:|:---:|:---:|:---:|:---:|\n",
+    );
     let epochs = 1 + rng.next() % 5;
     for epoch in 1..=epochs {
-        results.push_str(&format!("| {:.4} | {epoch}.0 | {} | {:.4} | {:.4} |\n", 1.0 / epoch as f64, epoch * 500, 0.8 / epoch as f64, 0.7 + rng.unit() * 0.29));
+        results.push_str(&format!(
+            "| {:.4} | {epoch}.0 | {} | {:.4} | {:.4} |\n",
+            1.0 / epoch as f64,
+            epoch * 500,
+            0.8 / epoch as f64,
+            0.7 + rng.unit() * 0.29
+        ));
     }
     let text = format!(
         "---\nlicense: {license}\ntags:\n- generated_from_trainer\ndatasets:\n- {dataset}\nbase_model: {base}\nmodel-index:\n- name: {name}\n  results:\n  - task:\n      name: {task}\n      type: {task}\n    dataset:\n      name: {dataset}\n      type: {dataset}\n      config: default\n      split: validation\n    metrics:\n{metrics}---\n\n<!-- This model card has been generated automatically according to the information the Trainer had access to. -->\n\n# {name}\n\nThis model is a fine-tuned version of [{base}](https://huggingface.co/{base}) on the {dataset} dataset.\nIt achieves the following results on the evaluation set:\n- Loss: 0.{loss:04}\n{listed}\n## Model description\n\nMore information needed\n\n## Intended uses & limitations\n\nMore information needed\n\n## Training and evaluation data\n\nMore information needed\n\n## Training procedure\n\n### Training hyperparameters\n\nThe following hyperparameters were used during training:\n- learning_rate: {lr}e-05\n- train_batch_size: {batch}\n- eval_batch_size: {batch}\n- seed: 42\n- optimizer: Adam with betas=(0.9,0.999) and epsilon=1e-08\n- lr_scheduler_type: linear\n- num_epochs: {epochs}\n\n### Training results\n\n{results}\n\n### Framework versions\n\n- Transformers 4.{tv}.0\n- Pytorch 1.{pv}.0+cu117\n- Datasets 2.{dv}.0\n- Tokenizers 0.13.2\n",
@@ -191,5 +246,9 @@ pub fn synthetic_card(index: usize) -> Document {
         dv = rng.next() % 15,
     );
     let relative = PathBuf::from(format!("{org}/{name}/README.md"));
-    Document::from_bytes(&format!("synthetic:{org}/{name}/README.md"), &relative, text.into_bytes())
+    Document::from_bytes(
+        &format!("synthetic:{org}/{name}/README.md"),
+        &relative,
+        text.into_bytes(),
+    )
 }

@@ -31,14 +31,22 @@ pub fn demo_documents(prefix: &str) -> Vec<Document> {
         .iter()
         .filter_map(|(path, text)| {
             let relative = path.strip_prefix(prefix)?;
-            Some(Document::from_bytes(&format!("demo:{path}"), Path::new(relative), text.as_bytes().to_vec()))
+            Some(Document::from_bytes(
+                &format!("demo:{path}"),
+                Path::new(relative),
+                text.as_bytes().to_vec(),
+            ))
         })
         .collect()
 }
 
 pub fn quickstart(db: &Path) -> anyhow::Result<ExitCode> {
     let mut store = Store::open(db).with_context(|| format!("opening {}", db.display()))?;
-    println!("Building {} from the demo zoo ({} files)…", db.display(), DEMO_FILES.len());
+    println!(
+        "Building {} from the demo zoo ({} files)…",
+        db.display(),
+        DEMO_FILES.len()
+    );
     let mut warnings = 0;
     for (prefix, reader) in FOLDERS {
         let documents = demo_documents(prefix);
@@ -63,7 +71,13 @@ pub fn quickstart(db: &Path) -> anyhow::Result<ExitCode> {
         .unwrap_or("");
     let records = read_bundle(curated.as_bytes()).context("reading the curated demo bundle")?;
     let count = records.len();
-    store.apply(&[SourceBatch { uri: "demo:curated.jsonl".into(), records }], &crate::now())?;
+    store.apply(
+        &[SourceBatch {
+            uri: "demo:curated.jsonl".into(),
+            records,
+        }],
+        &crate::now(),
+    )?;
     println!("  {:<12} {:>3} curated cross-zoo links and papers", "bundle", count);
 
     let stats = store.stats()?;
@@ -74,9 +88,17 @@ pub fn quickstart(db: &Path) -> anyhow::Result<ExitCode> {
         n("evaluation"),
         n("relation"),
         n("cost_measurement"),
-        if warnings > 0 { format!(", {warnings} warnings") } else { String::new() }
+        if warnings > 0 {
+            format!(", {warnings} warnings")
+        } else {
+            String::new()
+        }
     );
-    let db_arg = if db == Path::new("macaroni.db") { String::new() } else { format!(" --db {}", db.display()) };
+    let db_arg = if db == Path::new("macaroni.db") {
+        String::new()
+    } else {
+        format!(" --db {}", db.display())
+    };
     println!("\nTry next:");
     println!("  macaroni{db_arg} stats");
     println!("  macaroni{db_arg} show hf:deepset/roberta-base-squad2");

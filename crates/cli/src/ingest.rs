@@ -29,7 +29,14 @@ pub struct IngestReport {
     pub elapsed: Duration,
 }
 
-pub fn run(db: &Path, reader: &str, paths: &[PathBuf], strict: bool, batch: usize, format: Format) -> anyhow::Result<ExitCode> {
+pub fn run(
+    db: &Path,
+    reader: &str,
+    paths: &[PathBuf],
+    strict: bool,
+    batch: usize,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
     let Some(reader) = ReaderKind::parse(reader) else {
         let names: Vec<&str> = ReaderKind::ALL.iter().map(|r| r.name()).collect();
         bail!("unknown reader `{reader}`; choose one of: {}", names.join(", "));
@@ -126,8 +133,12 @@ fn progress_bar(total: u64, wanted: bool) -> ProgressBar {
 }
 
 const CATEGORIES: [Category; 3] = [Category::Entities, Category::Relations, Category::Evaluations];
-const CHANGES: [(Change, &str); 4] =
-    [(Change::Added, "added"), (Change::Updated, "updated"), (Change::Unchanged, "unchanged"), (Change::Removed, "removed")];
+const CHANGES: [(Change, &str); 4] = [
+    (Change::Added, "added"),
+    (Change::Updated, "updated"),
+    (Change::Unchanged, "unchanged"),
+    (Change::Removed, "removed"),
+];
 
 /// Warnings grouped by kind: (count, first few files).
 fn grouped_warnings(warnings: &[Warning]) -> BTreeMap<&'static str, Vec<&Warning>> {
@@ -143,8 +154,10 @@ pub fn print_report(label: &str, report: &IngestReport, format: Format) -> anyho
         let counts: serde_json::Map<String, serde_json::Value> = CATEGORIES
             .iter()
             .map(|c| {
-                let per_change: serde_json::Map<String, serde_json::Value> =
-                    CHANGES.iter().map(|(ch, name)| (name.to_string(), json!(report.summary.count(*c, *ch)))).collect();
+                let per_change: serde_json::Map<String, serde_json::Value> = CHANGES
+                    .iter()
+                    .map(|(ch, name)| (name.to_string(), json!(report.summary.count(*c, *ch))))
+                    .collect();
                 (c.as_str().to_string(), serde_json::Value::Object(per_change))
             })
             .collect();

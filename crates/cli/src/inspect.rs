@@ -50,7 +50,14 @@ pub fn show(db: &Path, id: &str, format: Format, history: bool, as_of: Option<&s
     println!("\nSources ({}):", view.statements.len());
     for statement in &view.statements {
         let p = statement.provenance();
-        println!("  {} [{} {} {:.2}] {}", p.source.zoo, p.method.as_str(), p.observed_at, p.confidence, p.source.uri);
+        println!(
+            "  {} [{} {} {:.2}] {}",
+            p.source.zoo,
+            p.method.as_str(),
+            p.observed_at,
+            p.confidence,
+            p.source.uri
+        );
     }
     print_relations("Relations", &view.outgoing, true);
     print_relations("Referenced by", &view.incoming, false);
@@ -107,7 +114,13 @@ fn print_relations(title: &str, relations: &[Record], outgoing: bool) {
     for record in relations {
         if let Record::Relation(r) = record {
             let other = if outgoing { &r.object } else { &r.subject };
-            println!("  {} {}  [{} {:.2}]", r.relation.as_str(), other, r.provenance.method.as_str(), r.provenance.confidence);
+            println!(
+                "  {} {}  [{} {:.2}]",
+                r.relation.as_str(),
+                other,
+                r.provenance.method.as_str(),
+                r.provenance.confidence
+            );
         }
     }
 }
@@ -122,7 +135,11 @@ fn print_evaluations(evaluations: &[Record]) {
             Record::Evaluation(e) => Some(vec![
                 e.dataset.name.clone().or(e.dataset.id.clone()).unwrap_or_default(),
                 e.dataset.split.as_ref().map(cell).unwrap_or_default(),
-                e.metric.name.clone().or(e.metric.metric_type.clone()).unwrap_or_default(),
+                e.metric
+                    .name
+                    .clone()
+                    .or(e.metric.metric_type.clone())
+                    .unwrap_or_default(),
                 cell(&e.value),
                 e.provenance.method.as_str().to_string(),
             ]),
@@ -130,7 +147,10 @@ fn print_evaluations(evaluations: &[Record]) {
         })
         .collect();
     println!("\nEvaluations ({}):", rows.len());
-    println!("{}", output::table(&["dataset", "split", "metric", "value", "method"], rows));
+    println!(
+        "{}",
+        output::table(&["dataset", "split", "metric", "value", "method"], rows)
+    );
 }
 
 pub fn stats(db: &Path, format: Format) -> anyhow::Result<ExitCode> {
@@ -138,7 +158,12 @@ pub fn stats(db: &Path, format: Format) -> anyhow::Result<ExitCode> {
     let stats = store.stats()?;
     let per_kind: Vec<(String, i64)> = Kind::ALL
         .iter()
-        .map(|k| (k.as_str().to_string(), stats.kinds.get(k.as_str()).copied().unwrap_or(0)))
+        .map(|k| {
+            (
+                k.as_str().to_string(),
+                stats.kinds.get(k.as_str()).copied().unwrap_or(0),
+            )
+        })
         .collect();
     match format {
         Format::Json => {
@@ -166,9 +191,17 @@ pub fn stats(db: &Path, format: Format) -> anyhow::Result<ExitCode> {
             output::print_csv(&["kind", "count"], &rows)?;
         }
         Format::Table => {
-            let rows = per_kind.into_iter().filter(|(_, n)| *n > 0).map(|(k, n)| vec![k, n.to_string()]).collect();
+            let rows = per_kind
+                .into_iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(k, n)| vec![k, n.to_string()])
+                .collect();
             println!("{}", output::table(&["kind", "count"], rows));
-            let rows = stats.relations.iter().map(|(k, n)| vec![k.clone(), n.to_string()]).collect();
+            let rows = stats
+                .relations
+                .iter()
+                .map(|(k, n)| vec![k.clone(), n.to_string()])
+                .collect();
             println!("{}", output::table(&["relation", "count"], rows));
             let rows = stats.zoos.iter().map(|(k, n)| vec![k.clone(), n.to_string()]).collect();
             println!("{}", output::table(&["zoo", "models"], rows));

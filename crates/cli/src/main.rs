@@ -37,7 +37,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Read metadata files with one reader and store them.
-    #[command(after_help = "Readers: hf-cards, hf-api, tfhub, pytorch-hub, timm, model-index.\n\nExamples:\n  macaroni ingest hf-cards ../shared/data/hf-model-cards\n  macaroni ingest timm ../shared/data/timm/results\n  macaroni ingest model-index ../shared/data/mmpretrain ../shared/data/timm/hfdocs --strict")]
+    #[command(
+        after_help = "Readers: hf-cards, hf-api, tfhub, pytorch-hub, timm, model-index.\n\nExamples:\n  macaroni ingest hf-cards ../shared/data/hf-model-cards\n  macaroni ingest timm ../shared/data/timm/results\n  macaroni ingest model-index ../shared/data/mmpretrain ../shared/data/timm/hfdocs --strict"
+    )]
     Ingest {
         /// The reader: hf-cards, hf-api, tfhub, pytorch-hub, timm or model-index.
         reader: String,
@@ -54,7 +56,9 @@ enum Command {
         format: Format,
     },
     /// Show one entity: its merged attributes, sources, relations, evaluations and costs.
-    #[command(after_help = "Examples:\n  macaroni show hf:google-bert/bert-base-uncased\n  macaroni show timm:resnet50.a1_in1k --format json\n  macaroni show hf:acme/tiny --history\n  macaroni show hf:acme/tiny --as-of 2026-01-31T00:00:00Z")]
+    #[command(
+        after_help = "Examples:\n  macaroni show hf:google-bert/bert-base-uncased\n  macaroni show timm:resnet50.a1_in1k --format json\n  macaroni show hf:acme/tiny --history\n  macaroni show hf:acme/tiny --as-of 2026-01-31T00:00:00Z"
+    )]
     Show {
         id: String,
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -72,7 +76,9 @@ enum Command {
         format: Format,
     },
     /// Write every current statement as JSON Lines (one record per line).
-    #[command(after_help = "Examples:\n  macaroni export --format jsonl > bundle.jsonl\n  macaroni export --kind evaluation --output evals.jsonl")]
+    #[command(
+        after_help = "Examples:\n  macaroni export --format jsonl > bundle.jsonl\n  macaroni export --kind evaluation --output evals.jsonl"
+    )]
     Export {
         /// Only `jsonl` is supported.
         #[arg(long, default_value = "jsonl")]
@@ -95,7 +101,9 @@ enum Command {
     /// Print the JSON Schema of a Macaroni record.
     Schema,
     /// Measure ingest throughput, peak memory and database size.
-    #[command(after_help = "Examples:\n  macaroni bench ingest --shared ../shared/data\n  macaroni bench ingest --synthetic 100000")]
+    #[command(
+        after_help = "Examples:\n  macaroni bench ingest --shared ../shared/data\n  macaroni bench ingest --synthetic 100000"
+    )]
     Bench {
         #[command(subcommand)]
         what: bench::BenchCommand,
@@ -129,7 +137,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             as_of,
         } => inspect::show(&cli.db, &id, format, history, as_of.as_deref()),
         Command::Stats { format } => inspect::stats(&cli.db, format),
-        Command::Export { format, kind, output } => transfer::export(&cli.db, &format, kind.as_deref(), output.as_deref()),
+        Command::Export { format, kind, output } => {
+            transfer::export(&cli.db, &format, kind.as_deref(), output.as_deref())
+        }
         Command::Import { bundle, format } => transfer::import(&cli.db, &bundle, format),
         Command::Quickstart => demo::quickstart(&cli.db),
         Command::Schema => {

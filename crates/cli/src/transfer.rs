@@ -23,7 +23,9 @@ pub fn export(db: &Path, format: &str, kind: Option<&str>, output: Option<&Path>
     };
     let store = Store::open(db).with_context(|| format!("opening {}", db.display()))?;
     let mut out: Box<dyn Write> = match output {
-        Some(path) => Box::new(BufWriter::new(File::create(path).with_context(|| format!("creating {}", path.display()))?)),
+        Some(path) => Box::new(BufWriter::new(
+            File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        )),
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     };
     let mut write_error = None;
@@ -69,7 +71,13 @@ pub fn import(db: &Path, bundle: &Path, format: Format) -> anyhow::Result<ExitCo
 fn by_source(records: Vec<Record>) -> Vec<SourceBatch> {
     let mut grouped: BTreeMap<String, Vec<Record>> = BTreeMap::new();
     for record in records {
-        grouped.entry(record.provenance().source.uri.clone()).or_default().push(record);
+        grouped
+            .entry(record.provenance().source.uri.clone())
+            .or_default()
+            .push(record);
     }
-    grouped.into_iter().map(|(uri, records)| SourceBatch { uri, records }).collect()
+    grouped
+        .into_iter()
+        .map(|(uri, records)| SourceBatch { uri, records })
+        .collect()
 }

@@ -88,9 +88,12 @@ mod tests {
             numeric_value: Some(8.53),
             ..Default::default()
         };
-        let relation = Relation::new("hf:a/b", RelationKind::FineTunedFrom, "hf:c", prov)
-            .with_attribute("raw", "c");
-        vec![Record::Model(model), Record::Evaluation(eval), Record::Relation(relation)]
+        let relation = Relation::new("hf:a/b", RelationKind::FineTunedFrom, "hf:c", prov).with_attribute("raw", "c");
+        vec![
+            Record::Model(model),
+            Record::Evaluation(eval),
+            Record::Relation(relation),
+        ]
     }
 
     #[test]

@@ -127,10 +127,7 @@ pub fn cost_measurement(model_id: &str, setting: &str) -> String {
 /// config, split, metric). The value is not part of the id, so a changed value versions the
 /// same evaluation rather than creating a new one.
 pub fn evaluation(model_id: &str, distinguishing: &[Option<&str>]) -> String {
-    let parts: Vec<String> = distinguishing
-        .iter()
-        .map(|p| p.map(slug).unwrap_or_default())
-        .collect();
+    let parts: Vec<String> = distinguishing.iter().map(|p| p.map(slug).unwrap_or_default()).collect();
     let mut key = parts.join("/");
     while key.ends_with('/') {
         key.pop();
@@ -161,12 +158,27 @@ mod tests {
 
     #[test]
     fn ids_are_readable() {
-        assert_eq!(hf_model("google-bert/bert-base-uncased"), "hf:google-bert/bert-base-uncased");
+        assert_eq!(
+            hf_model("google-bert/bert-base-uncased"),
+            "hf:google-bert/bert-base-uncased"
+        );
         assert_eq!(dataset("ImageNet-1k"), "dataset:imagenet-1k");
         assert_eq!(
-            evaluation("hf:a/b", &[Some("question-answering"), Some("squad_v2"), None, Some("validation"), Some("f1")]),
+            evaluation(
+                "hf:a/b",
+                &[
+                    Some("question-answering"),
+                    Some("squad_v2"),
+                    None,
+                    Some("validation"),
+                    Some("f1")
+                ]
+            ),
             "eval:hf:a/b#question-answering/squad_v2//validation/f1"
         );
-        assert_eq!(data_instance("dataset:glue", Some("mrpc"), Some("test")), "instance:glue/mrpc/test");
+        assert_eq!(
+            data_instance("dataset:glue", Some("mrpc"), Some("test")),
+            "instance:glue/mrpc/test"
+        );
     }
 }

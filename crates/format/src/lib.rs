@@ -222,3 +222,15 @@ pub fn json_schema() -> serde_json::Value {
     let schema = schemars::schema_for!(Record);
     serde_json::to_value(schema).unwrap_or(serde_json::Value::Null)
 }
+
+#[cfg(test)]
+mod tests {
+    /// The committed schema must be the one the types generate: regenerate it with
+    /// `macaroni schema > docs/schema/record.schema.json` after changing a type.
+    #[test]
+    fn committed_json_schema_is_current() {
+        let committed: serde_json::Value =
+            serde_json::from_str(include_str!("../../../docs/schema/record.schema.json")).unwrap();
+        assert_eq!(committed, super::json_schema());
+    }
+}

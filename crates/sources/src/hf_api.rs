@@ -33,14 +33,22 @@ pub(crate) fn read(doc: &Document, text: &str, ctx: &ReadContext, out: &mut Read
     for (index, item) in items.into_iter().enumerate() {
         match item.as_object() {
             Some(object) => read_model(item, object, doc, ctx, out),
-            None => out.warn(doc, WarningKind::ParseError, format!("item {index} is not a JSON object")),
+            None => out.warn(
+                doc,
+                WarningKind::ParseError,
+                format!("item {index} is not a JSON object"),
+            ),
         }
     }
 }
 
 fn read_model(whole: &Value, api: &Map<String, Value>, doc: &Document, ctx: &ReadContext, out: &mut ReadOutput) {
     let Some(repo) = api.get("id").or_else(|| api.get("modelId")).and_then(Value::as_str) else {
-        out.warn(doc, WarningKind::BadValue, "no `id` or `modelId` field; not a model record");
+        out.warn(
+            doc,
+            WarningKind::BadValue,
+            "no `id` or `modelId` field; not a model record",
+        );
         return;
     };
     let model_id = id::hf_model(repo);
@@ -64,7 +72,10 @@ fn read_model(whole: &Value, api: &Map<String, Value>, doc: &Document, ctx: &Rea
         revision: sha,
         parameters: whole.pointer("/safetensors/total").and_then(Value::as_u64),
         size_bytes: api.get("usedStorage").and_then(Value::as_u64),
-        architecture: whole.pointer("/config/architectures/0").and_then(Value::as_str).map(str::to_string),
+        architecture: whole
+            .pointer("/config/architectures/0")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         ..Model::default()
     };
     for key in ["gated", "private", "disabled", "inference", "inferenceProviderMapping"] {
@@ -86,8 +97,16 @@ fn read_model(whole: &Value, api: &Map<String, Value>, doc: &Document, ctx: &Rea
     }
     // The API puts the task and library at top level even when the card does not declare them.
     for (kind, object, raw) in [
-        (RelationKind::ImplementsTask, model.task.as_deref().map(id::task), model.task.clone()),
-        (RelationKind::BuiltWith, model.library.as_deref().map(id::library), model.library.clone()),
+        (
+            RelationKind::ImplementsTask,
+            model.task.as_deref().map(id::task),
+            model.task.clone(),
+        ),
+        (
+            RelationKind::BuiltWith,
+            model.library.as_deref().map(id::library),
+            model.library.clone(),
+        ),
     ] {
         if let (Some(object), Some(raw)) = (object, raw) {
             let relation = Relation::new(&model_id, kind, &object, provenance.clone()).with_attribute("raw", raw);
@@ -108,7 +127,8 @@ fn lineage_tags(model_id: &str, tags: &[String], prov: &macaroni_format::Provena
             continue; // plain `base_model:<id>` repeats what the typed tag says
         };
         if let Some(kind) = RelationKind::from_hf_base_model_relation(relation) {
-            let relation = Relation::new(model_id, kind, &id::hf_model(base), prov.clone()).with_attribute("raw", tag.as_str());
+            let relation =
+                Relation::new(model_id, kind, &id::hf_model(base), prov.clone()).with_attribute("raw", tag.as_str());
             out.records.push(Record::Relation(relation));
         }
     }

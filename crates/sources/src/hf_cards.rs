@@ -27,12 +27,16 @@ pub(crate) fn accepts(path: &Path) -> bool {
 
 pub(crate) fn read(doc: &Document, text: &str, ctx: &ReadContext, out: &mut ReadOutput) {
     let split = frontmatter::split(text);
-    let card_data = split.yaml.and_then(|yaml| parse_front_matter(doc, yaml, split.glued_close, out));
+    let card_data = split
+        .yaml
+        .and_then(|yaml| parse_front_matter(doc, yaml, split.glued_close, out));
     let sections = markdown::sections(split.body);
 
     let data = card_data.unwrap_or_default();
     if is_dataset_card(&data, &sections) {
-        out.records.push(Record::Dataset(dataset_from_card(doc, ctx, &data, &sections, split.body)));
+        out.records.push(Record::Dataset(dataset_from_card(
+            doc, ctx, &data, &sections, split.body,
+        )));
         return;
     }
 
@@ -55,7 +59,14 @@ pub(crate) fn read(doc: &Document, text: &str, ctx: &ReadContext, out: &mut Read
     read_card_data(&mut model, &data, &provenance, doc, out);
     let declared_task = model.task.clone();
     out.records.push(Record::Model(model));
-    prose::extract(&model_id, declared_task.as_deref(), split.body, &sections, &provenance, out);
+    prose::extract(
+        &model_id,
+        declared_task.as_deref(),
+        split.body,
+        &sections,
+        &provenance,
+        out,
+    );
 }
 
 /// Parses the front matter into a mapping, recording a warning for anything else.
@@ -66,16 +77,28 @@ fn parse_front_matter(
     out: &mut ReadOutput,
 ) -> Option<Map<String, Value>> {
     if looks_like_template(yaml) {
-        out.warn(doc, WarningKind::Template, "front matter holds template placeholders; ignored");
+        out.warn(
+            doc,
+            WarningKind::Template,
+            "front matter holds template placeholders; ignored",
+        );
         return None;
     }
     if glued_close {
-        out.warn(doc, WarningKind::YamlError, "closing `---` is glued to the end of a text line");
+        out.warn(
+            doc,
+            WarningKind::YamlError,
+            "closing `---` is glued to the end of a text line",
+        );
     }
     match frontmatter::parse_yaml(yaml) {
         Ok(parsed) => {
             if let Some(dup) = parsed.duplicate_key {
-                out.warn(doc, WarningKind::DuplicateKey, format!("{dup}; the last value was kept"));
+                out.warn(
+                    doc,
+                    WarningKind::DuplicateKey,
+                    format!("{dup}; the last value was kept"),
+                );
             }
             match parsed.value {
                 Value::Object(map) => Some(map),
@@ -85,13 +108,21 @@ fn parse_front_matter(
                         Value::Array(_) => "a list",
                         _ => "a scalar",
                     };
-                    out.warn(doc, WarningKind::NotAMapping, format!("front matter is {kind}, not a mapping; ignored"));
+                    out.warn(
+                        doc,
+                        WarningKind::NotAMapping,
+                        format!("front matter is {kind}, not a mapping; ignored"),
+                    );
                     None
                 }
             }
         }
         Err(message) => {
-            out.warn(doc, WarningKind::YamlError, format!("front matter: {message}; markdown still read"));
+            out.warn(
+                doc,
+                WarningKind::YamlError,
+                format!("front matter: {message}; markdown still read"),
+            );
             None
         }
     }
@@ -150,7 +181,12 @@ fn is_plausible_repo_name(name: &str) -> bool {
 }
 
 fn is_dataset_card(data: &Map<String, Value>, sections: &[Section]) -> bool {
-    let dataset_keys = ["task_categories", "annotations_creators", "size_categories", "pretty_name"];
+    let dataset_keys = [
+        "task_categories",
+        "annotations_creators",
+        "size_categories",
+        "pretty_name",
+    ];
     dataset_keys.iter().any(|k| data.contains_key(*k))
         || markdown::title(sections).is_some_and(|t| t.starts_with("Dataset Card for"))
 }

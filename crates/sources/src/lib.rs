@@ -23,6 +23,19 @@ use macaroni_format::{Provenance, Record};
 
 pub use walk::{collect_files, read_document, Document, MAX_FILE_BYTES};
 
+/// The folder of real zoo metadata (`../shared/data` beside the repository), from the
+/// `MACARONI_SHARED_DATA` variable or the workspace layout. `None` when it is not there.
+pub fn shared_data_dir() -> Option<std::path::PathBuf> {
+    if let Some(dir) = std::env::var_os("MACARONI_SHARED_DATA") {
+        let dir = std::path::PathBuf::from(dir);
+        return dir.is_dir().then_some(dir);
+    }
+    let beside_repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    beside_repo
+        .is_dir()
+        .then(|| beside_repo.canonicalize().unwrap_or(beside_repo))
+}
+
 /// The readers `macaroni ingest` knows, by their command-line names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ReaderKind {

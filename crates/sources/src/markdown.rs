@@ -157,6 +157,9 @@ mod tests {
         let results = find(&s, "training results").unwrap();
         assert_eq!(results.tables[0].header, vec!["Epoch", "Loss"]);
         assert_eq!(results.tables[0].rows, vec![vec!["1.0", "0.5"]]);
-        assert_eq!(first_paragraph(&s).as_deref(), Some("Intro text here that is long enough."));
+        assert_eq!(
+            first_paragraph(&s).as_deref(),
+            Some("Intro text here that is long enough.")
+        );
     }
 }

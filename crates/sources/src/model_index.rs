@@ -31,7 +31,11 @@ const HYPERPARAMETER_KEYS: [&str; 12] = [
 ];
 
 pub(crate) fn accepts(path: &Path) -> bool {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     matches!(ext.as_str(), "yml" | "yaml" | "md" | "mdx")
 }
 
@@ -51,7 +55,11 @@ pub(crate) fn read(doc: &Document, text: &str, ctx: &ReadContext, out: &mut Read
     let root = match crate::frontmatter::parse_yaml(yaml) {
         Ok(parsed) => {
             if let Some(dup) = parsed.duplicate_key {
-                out.warn(doc, WarningKind::DuplicateKey, format!("{dup}; the last value was kept"));
+                out.warn(
+                    doc,
+                    WarningKind::DuplicateKey,
+                    format!("{dup}; the last value was kept"),
+                );
             }
             parsed.value
         }
@@ -65,7 +73,11 @@ pub(crate) fn read(doc: &Document, text: &str, ctx: &ReadContext, out: &mut Read
         return;
     };
     if root.contains_key("Import") && !root.contains_key("Models") {
-        out.warn(doc, WarningKind::NoRecords, "an index of other metafiles (`Import`), no models of its own");
+        out.warn(
+            doc,
+            WarningKind::NoRecords,
+            "an index of other metafiles (`Import`), no models of its own",
+        );
         return;
     }
     let codebase = codebase(doc, root, is_markdown);
@@ -105,10 +117,17 @@ fn codebase(doc: &Document, root: &Map<String, Value>, is_markdown: bool) -> Str
     if text.contains("pytorch-image-models") || (is_markdown && doc.relative_path.iter().any(|c| c == "hfdocs")) {
         return "timm".into();
     }
-    if text.contains("open-mmlab/mmpretrain") || text.contains("open-mmlab/mmclassification") || text.contains("openmmlab.com/mmclassification") {
+    if text.contains("open-mmlab/mmpretrain")
+        || text.contains("open-mmlab/mmclassification")
+        || text.contains("openmmlab.com/mmclassification")
+    {
         return "mmpretrain".into();
     }
-    if let Some(repo) = text.split("github.com/open-mmlab/").nth(1).and_then(|r| r.split('/').next()) {
+    if let Some(repo) = text
+        .split("github.com/open-mmlab/")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+    {
         return repo.to_string();
     }
     if is_markdown {
@@ -139,7 +158,11 @@ fn collections(root: &Map<String, Value>, prov: &Provenance, out: &mut ReadOutpu
             family: Some(name.to_string()),
         }));
         let paper_id = collection.get("Paper").and_then(|p| paper(p, prov, out));
-        let metadata = collection.get("Metadata").and_then(Value::as_object).cloned().unwrap_or_default();
+        let metadata = collection
+            .get("Metadata")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         found.insert(
             name.to_string(),
             Collection {
@@ -182,7 +205,10 @@ fn paper(value: &Value, prov: &Provenance, out: &mut ReadOutput) -> Option<Strin
 
 fn arxiv_id(url: &str) -> Option<String> {
     let rest = url.split("arxiv.org/").nth(1)?;
-    let id = rest.trim_start_matches("abs/").trim_start_matches("pdf/").trim_end_matches(".pdf");
+    let id = rest
+        .trim_start_matches("abs/")
+        .trim_start_matches("pdf/")
+        .trim_end_matches(".pdf");
     let id: String = id.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
     (id.len() >= 9).then_some(id)
 }
@@ -202,8 +228,15 @@ fn read_model(
         return;
     };
     let model_id = id::model_index_model(codebase, name);
-    let metadata = entry.get("Metadata").and_then(Value::as_object).cloned().unwrap_or_default();
-    let collection = entry.get("In Collection").and_then(Value::as_str).and_then(|c| collections.get(c));
+    let metadata = entry
+        .get("Metadata")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let collection = entry
+        .get("In Collection")
+        .and_then(Value::as_str)
+        .and_then(|c| collections.get(c));
     let meta = |key: &str| metadata_value(&metadata, collection, key);
 
     let mut extra: BTreeMap<String, Value> = BTreeMap::new();
@@ -218,8 +251,15 @@ fn read_model(
         }
     }
     let flops = meta("FLOPs").and_then(crate::hf_cards::number_of);
-    let results = entry.get("Results").and_then(Value::as_array).cloned().unwrap_or_default();
-    let first_task = results.iter().find_map(|r| r.get("Task").and_then(Value::as_str)).map(str::to_string);
+    let results = entry
+        .get("Results")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let first_task = results
+        .iter()
+        .find_map(|r| r.get("Task").and_then(Value::as_str))
+        .map(str::to_string);
     out.records.push(Record::Model(Model {
         id: model_id.clone(),
         provenance: prov.clone(),
@@ -228,9 +268,13 @@ fn read_model(
         task: first_task,
         library: Some(codebase.to_string()),
         architecture: entry.get("In Collection").and_then(Value::as_str).map(str::to_string),
-        parameters: meta("Parameters").and_then(crate::hf_cards::number_of).map(|p| p as u64),
+        parameters: meta("Parameters")
+            .and_then(crate::hf_cards::number_of)
+            .map(|p| p as u64),
         size_bytes: meta("File Size").and_then(crate::hf_cards::number_of).map(|s| s as u64),
-        image_size: meta("Image Size").and_then(crate::hf_cards::number_of).map(|s| s as u32),
+        image_size: meta("Image Size")
+            .and_then(crate::hf_cards::number_of)
+            .map(|s| s as u32),
         extra,
         ..Model::default()
     }));
@@ -245,7 +289,8 @@ fn read_model(
         }));
     }
     let relate = |out: &mut ReadOutput, kind: RelationKind, object: &str| {
-        out.records.push(Record::Relation(Relation::new(&model_id, kind, object, prov.clone())));
+        out.records
+            .push(Record::Relation(Relation::new(&model_id, kind, object, prov.clone())));
     };
     if let Some(collection) = collection {
         relate(out, RelationKind::UsesArchitecture, &collection.architecture_id);
@@ -264,8 +309,14 @@ fn read_model(
 }
 
 /// A model's metadata value, falling back to its collection's.
-fn metadata_value<'a>(metadata: &'a Map<String, Value>, collection: Option<&'a Collection>, key: &str) -> Option<&'a Value> {
-    metadata.get(key).or_else(|| collection.and_then(|c| c.metadata.get(key)))
+fn metadata_value<'a>(
+    metadata: &'a Map<String, Value>,
+    collection: Option<&'a Collection>,
+    key: &str,
+) -> Option<&'a Value> {
+    metadata
+        .get(key)
+        .or_else(|| collection.and_then(|c| c.metadata.get(key)))
 }
 
 fn training_run(
@@ -317,19 +368,36 @@ fn read_result(
     let task = result.get("Task").and_then(Value::as_str).map(str::to_string);
     let dataset = result.get("Dataset").and_then(Value::as_str).map(str::to_string);
     let Some(metrics) = result.get("Metrics").and_then(Value::as_object) else {
-        out.warn(doc, WarningKind::InvalidModelIndex, format!("{at} has no Metrics mapping"));
+        out.warn(
+            doc,
+            WarningKind::InvalidModelIndex,
+            format!("{at} has no Metrics mapping"),
+        );
         return;
     };
     if let Some(task) = &task {
-        out.records.push(Record::Relation(Relation::new(model_id, RelationKind::ImplementsTask, &id::task(task), prov.clone())));
+        out.records.push(Record::Relation(Relation::new(
+            model_id,
+            RelationKind::ImplementsTask,
+            &id::task(task),
+            prov.clone(),
+        )));
     }
     if let Some(dataset) = &dataset {
-        out.records.push(Record::Relation(Relation::new(model_id, RelationKind::EvaluatedOn, &id::dataset(dataset), prov.clone())));
+        out.records.push(Record::Relation(Relation::new(
+            model_id,
+            RelationKind::EvaluatedOn,
+            &id::dataset(dataset),
+            prov.clone(),
+        )));
     }
     for (metric, value) in metrics {
         let metric_type = id::slug(metric);
         out.records.push(Record::Evaluation(Evaluation {
-            id: id::evaluation(model_id, &[task.as_deref(), dataset.as_deref(), None, None, Some(&metric_type)]),
+            id: id::evaluation(
+                model_id,
+                &[task.as_deref(), dataset.as_deref(), None, None, Some(&metric_type)],
+            ),
             provenance: Provenance {
                 evidence: Some(format!("{at}.Metrics.{metric}")),
                 ..prov.clone()
@@ -368,8 +436,14 @@ mod tests {
     fn finds_embedded_block_and_arxiv_ids() {
         let mdx = "# X\n<!-- a comment -->\n<!--\nType: model-index\nModels:\n- Name: a\n-->\n";
         assert!(embedded_model_index(mdx).unwrap().contains("Name: a"));
-        assert_eq!(arxiv_id("https://arxiv.org/abs/1707.01629v2").as_deref(), Some("1707.01629"));
-        assert_eq!(arxiv_id("https://arxiv.org/pdf/2010.11929.pdf").as_deref(), Some("2010.11929"));
+        assert_eq!(
+            arxiv_id("https://arxiv.org/abs/1707.01629v2").as_deref(),
+            Some("1707.01629")
+        );
+        assert_eq!(
+            arxiv_id("https://arxiv.org/pdf/2010.11929.pdf").as_deref(),
+            Some("2010.11929")
+        );
         assert_eq!(arxiv_id("https://paperswithcode.com/paper/x"), None);
     }
 }

@@ -34,24 +34,39 @@ pub(crate) fn read(doc: &Document, text: &str, ctx: &ReadContext, out: &mut Read
     let split = frontmatter::split(text);
     let yaml = split.yaml.unwrap_or("");
     if yaml.contains("<REQUIRED") {
-        out.warn(doc, WarningKind::Template, "submission template with <REQUIRED> placeholders; skipped");
+        out.warn(
+            doc,
+            WarningKind::Template,
+            "submission template with <REQUIRED> placeholders; skipped",
+        );
         return;
     }
     let page = match frontmatter::parse_yaml(yaml) {
         Ok(parsed) => parsed.value.as_object().cloned().unwrap_or_default(),
         Err(message) => {
-            out.warn(doc, WarningKind::YamlError, format!("front matter: {message}; page still read"));
+            out.warn(
+                doc,
+                WarningKind::YamlError,
+                format!("front matter: {message}; page still read"),
+            );
             Map::new()
         }
     };
     let entrypoints = entrypoints(split.body);
     if entrypoints.is_empty() {
-        out.warn(doc, WarningKind::NoRecords, "no torch.hub.load(repo, entrypoint) snippet found");
+        out.warn(
+            doc,
+            WarningKind::NoRecords,
+            "no torch.hub.load(repo, entrypoint) snippet found",
+        );
         return;
     }
     let prov = ctx.provenance(ZOO, doc);
     let field = |key: &str| page.get(key).and_then(Value::as_str).map(clean_quotes);
-    let tags: Vec<String> = page.get("tags").map(crate::hf_cards::string_list_of).unwrap_or_default();
+    let tags: Vec<String> = page
+        .get("tags")
+        .map(crate::hf_cards::string_list_of)
+        .unwrap_or_default();
     let author = field("author");
     let publisher_id = author.as_deref().map(|a| id::publisher(ZOO, &id::slug(a)));
     if let (Some(author), Some(publisher_id)) = (&author, &publisher_id) {
@@ -66,7 +81,14 @@ pub(crate) fn read(doc: &Document, text: &str, ctx: &ReadContext, out: &mut Read
     for entry in entrypoints {
         let model_id = id::pytorch_hub_model(&entry.repo, &entry.entrypoint);
         let mut extra = std::collections::BTreeMap::new();
-        for key in ["title", "accelerator", "category", "github-id", "demo-model-link", "image"] {
+        for key in [
+            "title",
+            "accelerator",
+            "category",
+            "github-id",
+            "demo-model-link",
+            "image",
+        ] {
             if let Some(value) = field(key) {
                 extra.insert(key.to_string(), Value::String(value));
             }
@@ -96,7 +118,12 @@ fn push_relations(model_id: &str, publisher: Option<&str>, prov: &Provenance, ou
     let built_with = Relation::new(model_id, RelationKind::BuiltWith, &id::library("pytorch"), prov.clone());
     out.records.push(Record::Relation(built_with));
     if let Some(publisher) = publisher {
-        out.records.push(Record::Relation(Relation::new(model_id, RelationKind::PublishedBy, publisher, prov.clone())));
+        out.records.push(Record::Relation(Relation::new(
+            model_id,
+            RelationKind::PublishedBy,
+            publisher,
+            prov.clone(),
+        )));
     }
 }
 
@@ -139,7 +166,10 @@ fn entrypoints(body: &str) -> BTreeSet<Entrypoint> {
     // Keep one entry per (repo, entrypoint): the first git ref seen wins.
     let mut unique: Vec<Entrypoint> = Vec::new();
     for entry in found {
-        if !unique.iter().any(|u| u.repo == entry.repo && u.entrypoint == entry.entrypoint) {
+        if !unique
+            .iter()
+            .any(|u| u.repo == entry.repo && u.entrypoint == entry.entrypoint)
+        {
             unique.push(entry);
         }
     }
@@ -162,8 +192,7 @@ mod tests {
     #[test]
     fn literal_commented_and_variable_entrypoints() {
         let body = "```python\nmodel = torch.hub.load('pytorch/vision:v0.10.0', 'resnet18', pretrained=True)\n# model = torch.hub.load('pytorch/vision:v0.10.0', 'resnet34')\nmodel_type = \"DPT_Large\"\n#model_type = \"MiDaS_small\"\nmidas = torch.hub.load(\"intel-isl/MiDaS\", model_type)\nm, u = torch.hub.load(repo_or_dir='snakers4/silero-vad',\n   model='silero_vad')\n```";
-        let names: Vec<(String, String)> =
-            entrypoints(body).into_iter().map(|e| (e.repo, e.entrypoint)).collect();
+        let names: Vec<(String, String)> = entrypoints(body).into_iter().map(|e| (e.repo, e.entrypoint)).collect();
         assert_eq!(
             names,
             vec![

@@ -40,7 +40,11 @@ pub(crate) fn read(doc: &Document, text: &str, ctx: &ReadContext, out: &mut Read
         return;
     }
     let Some((kind, handle)) = header(text) else {
-        out.warn(doc, WarningKind::NoRecords, "first line is not `# <Kind> <handle>`; not a tfhub.dev doc");
+        out.warn(
+            doc,
+            WarningKind::NoRecords,
+            "first line is not `# <Kind> <handle>`; not a tfhub.dev doc",
+        );
         return;
     };
     let metadata = metadata(text);
@@ -92,7 +96,11 @@ fn model(
         Some("true") => Some(true),
         Some("false") => Some(false),
         Some(other) => {
-            out.warn(doc, WarningKind::BadValue, format!("fine-tunable is `{other}`, not true/false"));
+            out.warn(
+                doc,
+                WarningKind::BadValue,
+                format!("fine-tunable is `{other}`, not true/false"),
+            );
             None
         }
         None => None,
@@ -109,7 +117,11 @@ fn model(
         name: Some(family.rsplit('/').next().unwrap_or(family).to_string()),
         zoo: Some(ZOO.into()),
         url: Some(format!("https://tfhub.dev/{handle}")),
-        description: body.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with("<!--")).map(str::to_string),
+        description: body
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with("<!--"))
+            .map(str::to_string),
         card_text: Some(body.trim().to_string()).filter(|t| !t.is_empty()),
         license: first("license"),
         languages: all("language"),
@@ -163,9 +175,12 @@ fn split_version(handle: &str) -> (&str, Option<&str>) {
 
 fn publisher(handle: &str, body: &str, prov: &Provenance, out: &mut ReadOutput) {
     let name = body.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or(handle);
-    let url = body
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("## [").and_then(|r| r.split_once("](")).map(|(_, u)| u.trim_end_matches(')')));
+    let url = body.lines().find_map(|l| {
+        l.trim()
+            .strip_prefix("## [")
+            .and_then(|r| r.split_once("]("))
+            .map(|(_, u)| u.trim_end_matches(')'))
+    });
     out.records.push(Record::Publisher(Publisher {
         id: id::publisher(ZOO, handle),
         provenance: prov.clone(),
@@ -226,7 +241,11 @@ fn read_tag_file(doc: &Document, text: &str, ctx: &ReadContext, out: &mut ReadOu
                 ..Architecture::default()
             }),
             _ => {
-                out.warn(doc, WarningKind::NoRecords, format!("tag taxonomy `{taxonomy}` has no entity kind"));
+                out.warn(
+                    doc,
+                    WarningKind::NoRecords,
+                    format!("tag taxonomy `{taxonomy}` has no entity kind"),
+                );
                 return;
             }
         };

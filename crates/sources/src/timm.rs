@@ -61,7 +61,10 @@ impl Table {
         let mut rows = Vec::new();
         for (index, row) in reader.records().enumerate() {
             match row {
-                Ok(row) => rows.push((index + 2, header.iter().cloned().zip(row.iter().map(str::to_string)).collect())),
+                Ok(row) => rows.push((
+                    index + 2,
+                    header.iter().cloned().zip(row.iter().map(str::to_string)).collect(),
+                )),
                 Err(err) => out.warn(doc, WarningKind::ParseError, format!("line {}: {err}", index + 2)),
             }
         }
@@ -70,7 +73,13 @@ impl Table {
 }
 
 /// Reads a numeric cell; an empty cell is absent, a non-numeric one is a warning.
-fn number(row: &HashMap<String, String>, column: &str, line: usize, doc: &Document, out: &mut ReadOutput) -> Option<f64> {
+fn number(
+    row: &HashMap<String, String>,
+    column: &str,
+    line: usize,
+    doc: &Document,
+    out: &mut ReadOutput,
+) -> Option<f64> {
     let cell = row.get(column)?.trim();
     if cell.is_empty() {
         return None;
@@ -79,7 +88,11 @@ fn number(row: &HashMap<String, String>, column: &str, line: usize, doc: &Docume
     match cell.replace(',', "").parse::<f64>() {
         Ok(v) if v.is_finite() => Some(v),
         _ => {
-            out.warn(doc, WarningKind::BadValue, format!("line {line}: `{column}` is `{cell}`, not a number"));
+            out.warn(
+                doc,
+                WarningKind::BadValue,
+                format!("line {line}: `{column}` is `{cell}`, not a number"),
+            );
             None
         }
     }
@@ -111,7 +124,11 @@ fn results(table: &Table, dataset: &str, prov: &Provenance, doc: &Document, out:
         let mut extra = BTreeMap::new();
         for column in ["img_size", "crop_pct", "interpolation"] {
             if let Some(cell) = row.get(column).filter(|c| !c.is_empty()) {
-                let value = cell.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number);
+                let value = cell
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                    .map(Value::Number);
                 extra.insert(column.to_string(), value.unwrap_or_else(|| Value::String(cell.clone())));
             }
         }
@@ -124,7 +141,14 @@ fn results(table: &Table, dataset: &str, prov: &Provenance, doc: &Document, out:
             out.records.push(Record::Evaluation(Evaluation {
                 id: id::evaluation(
                     &model_id,
-                    &[Some("image-classification"), Some(dataset), None, None, Some(metric), resolution.as_deref()],
+                    &[
+                        Some("image-classification"),
+                        Some(dataset),
+                        None,
+                        None,
+                        Some(metric),
+                        resolution.as_deref(),
+                    ],
                 ),
                 provenance: Provenance {
                     evidence: Some(format!("line {line}, column {metric}")),
@@ -145,13 +169,20 @@ fn results(table: &Table, dataset: &str, prov: &Provenance, doc: &Document, out:
                     name: Some(format!("{metric} accuracy (%)")),
                     ..MetricRef::default()
                 },
-                value: serde_json::Number::from_f64(value).map(Value::Number).unwrap_or(Value::Null),
+                value: serde_json::Number::from_f64(value)
+                    .map(Value::Number)
+                    .unwrap_or(Value::Null),
                 numeric_value: Some(value),
                 extra: extra.clone(),
                 ..Evaluation::default()
             }));
         }
-        out.records.push(Record::Relation(Relation::new(&model_id, RelationKind::EvaluatedOn, &dataset_id, prov.clone())));
+        out.records.push(Record::Relation(Relation::new(
+            &model_id,
+            RelationKind::EvaluatedOn,
+            &dataset_id,
+            prov.clone(),
+        )));
     }
 }
 
@@ -171,9 +202,15 @@ fn parse_setting(setting: &str) -> Setting {
     let mut framework = Vec::new();
     let mut hardware = Vec::new();
     for token in tokens.iter().skip(2) {
-        if let Some(v) = token.strip_prefix("pt").filter(|v| v.chars().all(|c| c.is_ascii_digit())) {
+        if let Some(v) = token
+            .strip_prefix("pt")
+            .filter(|v| v.chars().all(|c| c.is_ascii_digit()))
+        {
             framework.push(format!("pytorch {}", dotted(v)));
-        } else if let Some(v) = token.strip_prefix("cu").filter(|v| v.chars().all(|c| c.is_ascii_digit())) {
+        } else if let Some(v) = token
+            .strip_prefix("cu")
+            .filter(|v| v.chars().all(|c| c.is_ascii_digit()))
+        {
             framework.push(format!("cuda {}", cuda_version(v)));
         } else if ["nchw", "nhwc", "dynamo"].contains(token) {
             framework.push(token.to_string());
@@ -286,6 +323,9 @@ mod tests {
         );
         let cpu = parse_setting("infer-fp32-nchw-pt240-cpu-i7_12700h-dynamo");
         assert_eq!(cpu.hardware, "cpu-i7_12700h");
-        assert_eq!(parse_setting("train-amp-nchw-pt112-cu113-rtx3090").framework, "nchw pytorch 1.12 cuda 11.3");
+        assert_eq!(
+            parse_setting("train-amp-nchw-pt112-cu113-rtx3090").framework,
+            "nchw pytorch 1.12 cuda 11.3"
+        );
     }
 }

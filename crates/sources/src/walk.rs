@@ -32,10 +32,7 @@ impl Document {
 
     /// The file name, for readers that key on it.
     pub fn file_name(&self) -> &str {
-        self.relative_path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("")
+        self.relative_path.file_name().and_then(|n| n.to_str()).unwrap_or("")
     }
 }
 

@@ -56,7 +56,11 @@ impl ApplySummary {
 
     /// Sum over categories of one kind of change.
     pub fn total(&self, change: Change) -> usize {
-        self.counts.iter().filter(|((_, c), _)| *c == change).map(|(_, n)| n).sum()
+        self.counts
+            .iter()
+            .filter(|((_, c), _)| *c == change)
+            .map(|(_, n)| n)
+            .sum()
     }
 
     pub fn merge(&mut self, other: &ApplySummary) {
@@ -219,7 +223,14 @@ fn update_statement(tx: &Transaction, existing: &CurrentStatement, new: &NewStat
             "UPDATE statements SET kind = ?2, source_zoo = ?3, source_revision = ?4, confidence = ?5, evidence = ?6
              WHERE id = ?1",
         )?
-        .execute(params![existing.id, new.kind.as_str(), p.source.zoo, p.source.revision, p.confidence, p.evidence])?;
+        .execute(params![
+            existing.id,
+            new.kind.as_str(),
+            p.source.zoo,
+            p.source.revision,
+            p.confidence,
+            p.evidence
+        ])?;
     }
     let mut old_facts = current_facts(tx, existing.id)?;
     let mut facts_changed = false;
@@ -252,18 +263,22 @@ fn update_statement(tx: &Transaction, existing: &CurrentStatement, new: &NewStat
 fn current_facts(tx: &Transaction, statement_id: i64) -> Result<HashMap<String, (i64, String)>> {
     let mut stmt =
         tx.prepare_cached("SELECT id, field, value FROM facts WHERE statement_id = ?1 AND valid_to IS NULL")?;
-    let rows = stmt.query_map([statement_id], |row| Ok((row.get::<_, String>(1)?, (row.get(0)?, row.get(2)?))))?;
+    let rows = stmt.query_map([statement_id], |row| {
+        Ok((row.get::<_, String>(1)?, (row.get(0)?, row.get(2)?)))
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 fn close_fact(tx: &Transaction, fact_id: i64, now: &str) -> Result<()> {
-    tx.prepare_cached("UPDATE facts SET valid_to = ?2 WHERE id = ?1")?.execute(params![fact_id, now])?;
+    tx.prepare_cached("UPDATE facts SET valid_to = ?2 WHERE id = ?1")?
+        .execute(params![fact_id, now])?;
     Ok(())
 }
 
 fn close_statement(tx: &Transaction, statement_id: i64, now: &str) -> Result<()> {
     tx.prepare_cached("UPDATE facts SET valid_to = ?2 WHERE statement_id = ?1 AND valid_to IS NULL")?
         .execute(params![statement_id, now])?;
-    tx.prepare_cached("UPDATE statements SET valid_to = ?2 WHERE id = ?1")?.execute(params![statement_id, now])?;
+    tx.prepare_cached("UPDATE statements SET valid_to = ?2 WHERE id = ?1")?
+        .execute(params![statement_id, now])?;
     Ok(())
 }

@@ -6,10 +6,11 @@
 
 use std::collections::BTreeSet;
 
-use macaroni_format::{Kind, Method, Provenance, Record, Source};
+use macaroni_format::{Kind, Provenance, Record};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde_json::{Map, Value};
 
+use crate::rows::{provenance_at, trust_order, PROVENANCE_COLUMNS};
 use crate::Result;
 
 /// An entity merged from all its current statements.
@@ -28,48 +29,30 @@ struct StatementRow {
 }
 
 pub(crate) fn merged(conn: &Connection, entity_id: &str) -> Result<Option<Merged>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, kind, source_zoo, source_uri, source_revision, method, confidence, evidence, observed_at
-         FROM statements WHERE entity_id = ?1 AND valid_to IS NULL",
-    )?;
+    let sql = format!(
+        "SELECT s.id, s.kind, {PROVENANCE_COLUMNS} FROM statements s WHERE s.entity_id = ?1 AND s.valid_to IS NULL"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows: Vec<StatementRow> = stmt
         .query_map([entity_id], |row| {
             let kind: String = row.get(1)?;
-            let method: String = row.get(5)?;
             Ok(StatementRow {
                 id: row.get(0)?,
                 kind: Kind::parse(&kind).unwrap_or(Kind::Model),
-                provenance: Provenance {
-                    source: Source {
-                        zoo: row.get(2)?,
-                        uri: row.get(3)?,
-                        revision: row.get(4)?,
-                    },
-                    method: Method::parse(&method).unwrap_or(Method::Inferred),
-                    confidence: row.get(6)?,
-                    evidence: row.get(7)?,
-                    observed_at: row.get(8)?,
-                },
+                provenance: provenance_at(row, 2)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
     if rows.is_empty() {
         return Ok(None);
     }
-    rows.sort_by(|a, b| {
-        let (pa, pb) = (&a.provenance, &b.provenance);
-        pb.method
-            .trust_rank()
-            .cmp(&pa.method.trust_rank())
-            .then(pb.confidence.total_cmp(&pa.confidence))
-            .then(pb.observed_at.cmp(&pa.observed_at))
-            .then(pa.source.uri.cmp(&pb.source.uri))
-    });
+    rows.sort_by(|a, b| trust_order(&a.provenance, &b.provenance));
     let kind = rows[0].kind;
     let provenance = rows[0].provenance.clone();
     let mut attributes = Map::new();
     let mut sources = 0;
-    let mut facts = conn.prepare_cached("SELECT field, value FROM facts WHERE statement_id = ?1 AND valid_to IS NULL")?;
+    let mut facts =
+        conn.prepare_cached("SELECT field, value FROM facts WHERE statement_id = ?1 AND valid_to IS NULL")?;
     for row in rows.iter().filter(|r| r.kind == kind) {
         sources += 1;
         let pairs = facts.query_map([row.id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
@@ -99,8 +82,15 @@ pub(crate) fn refresh(tx: &Transaction, touched: &BTreeSet<String>, now: &str) -
     Ok(())
 }
 
-const TYPED_TABLES: [&str; 7] =
-    ["models", "datasets", "evaluations", "relations", "cost_measurements", "training_runs", "entities"];
+const TYPED_TABLES: [&str; 7] = [
+    "models",
+    "datasets",
+    "evaluations",
+    "relations",
+    "cost_measurements",
+    "training_runs",
+    "entities",
+];
 
 fn delete_derived(tx: &Transaction, entity_id: &str) -> Result<()> {
     let rowid: Option<i64> = tx
@@ -108,10 +98,12 @@ fn delete_derived(tx: &Transaction, entity_id: &str) -> Result<()> {
         .query_row([entity_id], |r| r.get(0))
         .optional()?;
     if let Some(rowid) = rowid {
-        tx.prepare_cached("DELETE FROM search WHERE rowid = ?1")?.execute([rowid])?;
+        tx.prepare_cached("DELETE FROM search WHERE rowid = ?1")?
+            .execute([rowid])?;
     }
     for table in TYPED_TABLES {
-        tx.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?.execute([entity_id])?;
+        tx.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?
+            .execute([entity_id])?;
     }
     Ok(())
 }
@@ -130,7 +122,13 @@ fn text_attr(attributes: &Map<String, Value>, key: &str) -> Option<String> {
     attributes.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
-fn write_entity_row(tx: &Transaction, entity_id: &str, entity: &Merged, record: Option<&Record>, now: &str) -> Result<()> {
+fn write_entity_row(
+    tx: &Transaction,
+    entity_id: &str,
+    entity: &Merged,
+    record: Option<&Record>,
+    now: &str,
+) -> Result<()> {
     let attrs = &entity.attributes;
     let name = text_attr(attrs, "name").or_else(|| text_attr(attrs, "title"));
     let data = match record {
@@ -140,8 +138,18 @@ fn write_entity_row(tx: &Transaction, entity_id: &str, entity: &Merged, record: 
     tx.prepare_cached(
         "INSERT INTO entities (id, kind, name, data, sources, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![entity_id, entity.kind.as_str(), name, data, entity.sources as i64, now])?;
-    if matches!(entity.kind, Kind::Relation | Kind::Evaluation | Kind::CostMeasurement | Kind::TrainingRun | Kind::DataInstance) {
+    .execute(params![
+        entity_id,
+        entity.kind.as_str(),
+        name,
+        data,
+        entity.sources as i64,
+        now
+    ])?;
+    if matches!(
+        entity.kind,
+        Kind::Relation | Kind::Evaluation | Kind::CostMeasurement | Kind::TrainingRun | Kind::DataInstance
+    ) {
         return Ok(());
     }
     let rowid = tx.last_insert_rowid();
@@ -155,7 +163,12 @@ fn write_entity_row(tx: &Transaction, entity_id: &str, entity: &Merged, record: 
     }
     let searchable_name = name.unwrap_or_else(|| entity_id.to_string());
     tx.prepare_cached("INSERT INTO search (rowid, name, description, body) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![rowid, format!("{searchable_name} {entity_id}"), description, body])?;
+        .execute(params![
+            rowid,
+            format!("{searchable_name} {entity_id}"),
+            description,
+            body
+        ])?;
     Ok(())
 }
 
@@ -227,7 +240,9 @@ fn write_typed_row(tx: &Transaction, record: &Record, prov: &Provenance) -> Resu
             ])?;
         }
         Record::Relation(r) => {
-            let attributes = (!r.attributes.is_empty()).then(|| serde_json::to_string(&r.attributes)).transpose()?;
+            let attributes = (!r.attributes.is_empty())
+                .then(|| serde_json::to_string(&r.attributes))
+                .transpose()?;
             tx.prepare_cached(
                 "INSERT INTO relations (id, subject, relation, object, attributes, method, confidence, source_uri)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -268,9 +283,12 @@ fn write_typed_row(tx: &Transaction, record: &Record, prov: &Provenance) -> Resu
             ])?;
         }
         Record::TrainingRun(t) => {
-            let hyper = (!t.hyperparameters.is_empty()).then(|| serde_json::to_string(&t.hyperparameters)).transpose()?;
-            let versions =
-                (!t.framework_versions.is_empty()).then(|| serde_json::to_string(&t.framework_versions)).transpose()?;
+            let hyper = (!t.hyperparameters.is_empty())
+                .then(|| serde_json::to_string(&t.hyperparameters))
+                .transpose()?;
+            let versions = (!t.framework_versions.is_empty())
+                .then(|| serde_json::to_string(&t.framework_versions))
+                .transpose()?;
             tx.prepare_cached(
                 "INSERT INTO training_runs (id, model_id, hardware, emissions_grams, hyperparameters, framework_versions)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -17,6 +17,7 @@
 mod apply;
 mod derive;
 mod read;
+mod rows;
 mod schema;
 
 use std::path::Path;

@@ -3,10 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use macaroni_format::{Kind, Method, Provenance, Record, Source};
+use macaroni_format::{Kind, Provenance, Record};
 use rusqlite::{params, OptionalExtension};
 use serde_json::{Map, Value};
 
+use crate::rows::{provenance_at, trust_order, PROVENANCE_COLUMNS};
 use crate::{derive, Result, Store, StoreError};
 
 /// One entity with what surrounds it.
@@ -56,53 +57,45 @@ pub struct Stats {
     pub schema_version: i64,
 }
 
-
 impl Store {
     /// Calls `each` with every current statement as a record, ordered by id, source and method,
     /// so that the same content always exports to the same bundle.
     pub fn export_each(&self, kind: Option<Kind>, mut each: impl FnMut(Record) -> Result<()>) -> Result<usize> {
-        let mut stmt = self.conn.prepare(
-            "SELECT s.id, s.entity_id, s.kind, s.source_zoo, s.source_uri, s.source_revision, s.method, s.confidence,
-                    s.evidence, s.observed_at, f.field, f.value
+        let sql = format!(
+            "SELECT s.id, s.entity_id, s.kind, {PROVENANCE_COLUMNS}, f.field, f.value
              FROM statements s LEFT JOIN facts f ON f.statement_id = s.id AND f.valid_to IS NULL
              WHERE s.valid_to IS NULL AND (?1 IS NULL OR s.kind = ?1)
-             ORDER BY s.entity_id, s.source_uri, s.method, s.id, f.field",
-        )?;
+             ORDER BY s.entity_id, s.source_uri, s.method, s.id, f.field"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query(params![kind.map(Kind::as_str)])?;
-        let mut pending: Option<(i64, Kind, String, Provenance, Map<String, Value>)> = None;
+        let mut pending: Option<PendingStatement> = None;
         let mut count = 0;
         while let Some(row) = rows.next()? {
             let statement_id: i64 = row.get(0)?;
-            if pending.as_ref().is_none_or(|p| p.0 != statement_id) {
-                if let Some((_, kind, id, prov, attrs)) = pending.take() {
-                    each(rebuild(kind, &id, &prov, attrs)?)?;
+            if pending.as_ref().is_none_or(|p| p.statement_id != statement_id) {
+                if let Some(done) = pending.take() {
+                    each(done.into_record()?)?;
                     count += 1;
                 }
-                let kind_text: String = row.get(2)?;
-                let method: String = row.get(6)?;
                 let id: String = row.get(1)?;
-                let kind = Kind::parse(&kind_text).ok_or_else(|| corrupt(&id, "unknown kind"))?;
-                let provenance = Provenance {
-                    source: Source {
-                        zoo: row.get(3)?,
-                        uri: row.get(4)?,
-                        revision: row.get(5)?,
-                    },
-                    method: Method::parse(&method).ok_or_else(|| corrupt(&id, "unknown method"))?,
-                    confidence: row.get(7)?,
-                    evidence: row.get(8)?,
-                    observed_at: row.get(9)?,
-                };
-                pending = Some((statement_id, kind, id, provenance, Map::new()));
+                let kind_text: String = row.get(2)?;
+                pending = Some(PendingStatement {
+                    statement_id,
+                    kind: Kind::parse(&kind_text).ok_or_else(|| corrupt(&id, "unknown kind"))?,
+                    id,
+                    provenance: provenance_at(row, 3)?,
+                    attributes: Map::new(),
+                });
             }
             let field: Option<String> = row.get(10)?;
             let value: Option<String> = row.get(11)?;
             if let (Some(field), Some(value), Some(p)) = (field, value, pending.as_mut()) {
-                p.4.insert(field, serde_json::from_str(&value)?);
+                p.attributes.insert(field, serde_json::from_str(&value)?);
             }
         }
-        if let Some((_, kind, id, prov, attrs)) = pending.take() {
-            each(rebuild(kind, &id, &prov, attrs)?)?;
+        if let Some(done) = pending.take() {
+            each(done.into_record()?)?;
             count += 1;
         }
         Ok(count)
@@ -120,44 +113,26 @@ impl Store {
     pub fn merged_as_of(&self, id: &str, at: &str) -> Result<Option<Record>> {
         let mut attributes = Map::new();
         let mut best: Option<(Kind, Provenance)> = None;
-        let mut stmt = self.conn.prepare(
-            "SELECT s.kind, s.source_zoo, s.source_uri, s.source_revision, s.method, s.confidence, s.evidence,
-                    s.observed_at, f.field, f.value
+        let sql = format!(
+            "SELECT s.kind, {PROVENANCE_COLUMNS}, f.field, f.value
              FROM statements s JOIN facts f ON f.statement_id = s.id
              WHERE s.entity_id = ?1
                AND s.valid_from <= ?2 AND (s.valid_to IS NULL OR s.valid_to > ?2)
-               AND f.valid_from <= ?2 AND (f.valid_to IS NULL OR f.valid_to > ?2)",
-        )?;
+               AND f.valid_from <= ?2 AND (f.valid_to IS NULL OR f.valid_to > ?2)"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
         let mut rows: Vec<(Kind, Provenance, String, String)> = stmt
             .query_map(params![id, at], |row| {
                 let kind: String = row.get(0)?;
-                let method: String = row.get(4)?;
                 Ok((
                     Kind::parse(&kind).unwrap_or(Kind::Model),
-                    Provenance {
-                        source: Source {
-                            zoo: row.get(1)?,
-                            uri: row.get(2)?,
-                            revision: row.get(3)?,
-                        },
-                        method: Method::parse(&method).unwrap_or(Method::Inferred),
-                        confidence: row.get(5)?,
-                        evidence: row.get(6)?,
-                        observed_at: row.get(7)?,
-                    },
+                    provenance_at(row, 1)?,
                     row.get(8)?,
                     row.get(9)?,
                 ))
             })?
             .collect::<rusqlite::Result<_>>()?;
-        rows.sort_by(|a, b| {
-            b.1.method
-                .trust_rank()
-                .cmp(&a.1.method.trust_rank())
-                .then(b.1.confidence.total_cmp(&a.1.confidence))
-                .then(b.1.observed_at.cmp(&a.1.observed_at))
-                .then(a.1.source.uri.cmp(&b.1.source.uri))
-        });
+        rows.sort_by(|a, b| trust_order(&a.1, &b.1));
         for (kind, prov, field, value) in rows {
             let (best_kind, _) = best.get_or_insert_with(|| (kind, prov.clone()));
             if *best_kind == kind && !attributes.contains_key(&field) {
@@ -178,7 +153,14 @@ impl Store {
              WHERE s.entity_id = ?1 ORDER BY f.field, f.valid_from, f.id",
         )?;
         let rows = stmt.query_map([id], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+                row.get(5)?,
+            ))
         })?;
         let mut versions = Vec::new();
         for row in rows {
@@ -205,7 +187,10 @@ impl Store {
         let outgoing = self.derived_records("SELECT data FROM entities e JOIN relations r ON r.id = e.id WHERE r.subject = ?1 ORDER BY r.relation, r.object", id)?;
         let incoming = self.derived_records("SELECT data FROM entities e JOIN relations r ON r.id = e.id WHERE r.object = ?1 ORDER BY r.relation, r.subject", id)?;
         let evaluations = self.derived_records("SELECT data FROM entities e JOIN evaluations v ON v.id = e.id WHERE v.model_id = ?1 ORDER BY v.dataset_id, v.metric_type, v.id", id)?;
-        let costs = self.derived_records("SELECT data FROM entities e JOIN cost_measurements c ON c.id = e.id WHERE c.model_id = ?1 ORDER BY c.id", id)?;
+        let costs = self.derived_records(
+            "SELECT data FROM entities e JOIN cost_measurements c ON c.id = e.id WHERE c.model_id = ?1 ORDER BY c.id",
+            id,
+        )?;
         Ok(Some(EntityView {
             id: id.to_string(),
             kind: merged.kind(),
@@ -219,32 +204,17 @@ impl Store {
     }
 
     fn statements_of(&self, id: &str, out: &mut Vec<Record>) -> Result<()> {
-        let mut stmt = self.conn.prepare(
-            "SELECT s.id, s.kind, s.source_zoo, s.source_uri, s.source_revision, s.method, s.confidence, s.evidence,
-                    s.observed_at
-             FROM statements s WHERE s.entity_id = ?1 AND s.valid_to IS NULL ORDER BY s.source_uri, s.method",
-        )?;
+        let sql = format!(
+            "SELECT s.id, s.kind, {PROVENANCE_COLUMNS} FROM statements s
+             WHERE s.entity_id = ?1 AND s.valid_to IS NULL ORDER BY s.source_uri, s.method"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
         let heads: Vec<(i64, String, Provenance)> = stmt
-            .query_map([id], |row| {
-                let method: String = row.get(5)?;
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    Provenance {
-                        source: Source {
-                            zoo: row.get(2)?,
-                            uri: row.get(3)?,
-                            revision: row.get(4)?,
-                        },
-                        method: Method::parse(&method).unwrap_or(Method::Inferred),
-                        confidence: row.get(6)?,
-                        evidence: row.get(7)?,
-                        observed_at: row.get(8)?,
-                    },
-                ))
-            })?
+            .query_map([id], |row| Ok((row.get(0)?, row.get(1)?, provenance_at(row, 2)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        let mut facts = self.conn.prepare("SELECT field, value FROM facts WHERE statement_id = ?1 AND valid_to IS NULL")?;
+        let mut facts = self
+            .conn
+            .prepare("SELECT field, value FROM facts WHERE statement_id = ?1 AND valid_to IS NULL")?;
         for (statement_id, kind, provenance) in heads {
             let mut attributes = Map::new();
             for pair in facts.query_map([statement_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
@@ -271,7 +241,9 @@ impl Store {
         let conn = &self.conn;
         let grouped = |sql: &str| -> Result<BTreeMap<String, i64>> {
             let mut stmt = conn.prepare(sql)?;
-            let rows = stmt.query_map([], |row| Ok((row.get::<_, Option<String>>(0)?.unwrap_or_default(), row.get(1)?)))?;
+            let rows = stmt.query_map([], |row| {
+                Ok((row.get::<_, Option<String>>(0)?.unwrap_or_default(), row.get(1)?))
+            })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         };
         let count = |sql: &str| -> Result<i64> { Ok(conn.query_row(sql, [], |row| row.get(0))?) };
@@ -300,9 +272,26 @@ impl Store {
 
     /// The kind of an entity, if it exists.
     pub fn kind_of(&self, id: &str) -> Result<Option<Kind>> {
-        let kind: Option<String> =
-            self.conn.query_row("SELECT kind FROM entities WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+        let kind: Option<String> = self
+            .conn
+            .query_row("SELECT kind FROM entities WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?;
         Ok(kind.and_then(|k| Kind::parse(&k)))
+    }
+}
+
+/// A statement being assembled from consecutive export rows.
+struct PendingStatement {
+    statement_id: i64,
+    kind: Kind,
+    id: String,
+    provenance: Provenance,
+    attributes: Map<String, Value>,
+}
+
+impl PendingStatement {
+    fn into_record(self) -> Result<Record> {
+        rebuild(self.kind, &self.id, &self.provenance, self.attributes)
     }
 }
 

@@ -16,7 +16,10 @@ fn card(license: &str, value: f64, observed_at: &str) -> SourceBatch {
         ..Model::default()
     };
     let eval = Evaluation {
-        id: id::evaluation("hf:acme/tiny", &[Some("text-classification"), Some("sst2"), Some("accuracy")]),
+        id: id::evaluation(
+            "hf:acme/tiny",
+            &[Some("text-classification"), Some("sst2"), Some("accuracy")],
+        ),
         provenance: prov.clone(),
         model: "hf:acme/tiny".into(),
         value: json!(value),
@@ -33,13 +36,20 @@ fn card(license: &str, value: f64, observed_at: &str) -> SourceBatch {
 #[test]
 fn same_input_twice_changes_nothing() {
     let mut store = Store::open_in_memory().unwrap();
-    let first = store.apply(&[card("mit", 0.9, "2026-01-01T00:00:00Z")], "2026-01-01T00:00:00Z").unwrap();
+    let first = store
+        .apply(&[card("mit", 0.9, "2026-01-01T00:00:00Z")], "2026-01-01T00:00:00Z")
+        .unwrap();
     assert_eq!(first.count(Category::Entities, Change::Added), 1);
     assert_eq!(first.count(Category::Evaluations, Change::Added), 1);
     assert_eq!(first.count(Category::Relations, Change::Added), 1);
     // A later run observes the same facts at a later time: nothing is added or updated.
-    let second = store.apply(&[card("mit", 0.9, "2026-02-01T00:00:00Z")], "2026-02-01T00:00:00Z").unwrap();
-    assert_eq!(second.total(Change::Added) + second.total(Change::Updated) + second.total(Change::Removed), 0);
+    let second = store
+        .apply(&[card("mit", 0.9, "2026-02-01T00:00:00Z")], "2026-02-01T00:00:00Z")
+        .unwrap();
+    assert_eq!(
+        second.total(Change::Added) + second.total(Change::Updated) + second.total(Change::Removed),
+        0
+    );
     assert_eq!(second.total(Change::Unchanged), 3);
     assert_eq!(store.stats().unwrap().facts_history, 0);
 }
@@ -47,8 +57,15 @@ fn same_input_twice_changes_nothing() {
 #[test]
 fn changed_value_is_versioned_and_answerable_as_of() {
     let mut store = Store::open_in_memory().unwrap();
-    store.apply(&[card("mit", 0.9, "2026-01-01T00:00:00Z")], "2026-01-01T00:00:00Z").unwrap();
-    let summary = store.apply(&[card("apache-2.0", 0.9, "2026-03-01T00:00:00Z")], "2026-03-01T00:00:00Z").unwrap();
+    store
+        .apply(&[card("mit", 0.9, "2026-01-01T00:00:00Z")], "2026-01-01T00:00:00Z")
+        .unwrap();
+    let summary = store
+        .apply(
+            &[card("apache-2.0", 0.9, "2026-03-01T00:00:00Z")],
+            "2026-03-01T00:00:00Z",
+        )
+        .unwrap();
     assert_eq!(summary.count(Category::Entities, Change::Updated), 1);
     // The old relation (licensed_under mit) is gone from the source, the new one added.
     assert_eq!(summary.count(Category::Relations, Change::Removed), 1);
@@ -58,12 +75,21 @@ fn changed_value_is_versioned_and_answerable_as_of() {
     let Record::Model(now) = now else { panic!("not a model") };
     assert_eq!(now.license.as_deref(), Some("apache-2.0"));
 
-    let before = store.merged_as_of("hf:acme/tiny", "2026-02-01T00:00:00Z").unwrap().unwrap();
-    let Record::Model(before) = before else { panic!("not a model") };
+    let before = store
+        .merged_as_of("hf:acme/tiny", "2026-02-01T00:00:00Z")
+        .unwrap()
+        .unwrap();
+    let Record::Model(before) = before else {
+        panic!("not a model")
+    };
     assert_eq!(before.license.as_deref(), Some("mit"));
 
-    let license_versions: Vec<_> =
-        store.history("hf:acme/tiny").unwrap().into_iter().filter(|v| v.field == "license").collect();
+    let license_versions: Vec<_> = store
+        .history("hf:acme/tiny")
+        .unwrap()
+        .into_iter()
+        .filter(|v| v.field == "license")
+        .collect();
     assert_eq!(license_versions.len(), 2);
     assert_eq!(license_versions[0].value, json!("mit"));
     assert_eq!(license_versions[0].valid_to.as_deref(), Some("2026-03-01T00:00:00Z"));
@@ -88,7 +114,9 @@ fn declared_value_outranks_extracted_one() {
         records: vec![model(extracted, 7), model(declared, 110)],
     };
     store.apply(&[batch], "2026-01-01T00:00:00Z").unwrap();
-    let Some(Record::Model(merged)) = store.merged("hf:x/y").unwrap() else { panic!("missing") };
+    let Some(Record::Model(merged)) = store.merged("hf:x/y").unwrap() else {
+        panic!("missing")
+    };
     assert_eq!(merged.parameters, Some(110));
     // Both statements are kept: the conflict is visible, not dropped.
     assert_eq!(store.view("hf:x/y").unwrap().unwrap().statements.len(), 2);
@@ -97,19 +125,36 @@ fn declared_value_outranks_extracted_one() {
 #[test]
 fn export_import_export_is_identical() {
     let mut store = Store::open_in_memory().unwrap();
-    store.apply(&[card("mit", 0.9, "2026-01-01T00:00:00Z")], "2026-01-01T00:00:00Z").unwrap();
+    store
+        .apply(&[card("mit", 0.9, "2026-01-01T00:00:00Z")], "2026-01-01T00:00:00Z")
+        .unwrap();
     let mut first = Vec::new();
-    store.export_each(None, |r| { first.push(r); Ok(()) }).unwrap();
+    store
+        .export_each(None, |r| {
+            first.push(r);
+            Ok(())
+        })
+        .unwrap();
 
     let mut copy = Store::open_in_memory().unwrap();
     let mut by_source: std::collections::BTreeMap<String, Vec<Record>> = Default::default();
     for record in &first {
-        by_source.entry(record.provenance().source.uri.clone()).or_default().push(record.clone());
+        by_source
+            .entry(record.provenance().source.uri.clone())
+            .or_default()
+            .push(record.clone());
     }
-    let batches: Vec<SourceBatch> = by_source.into_iter().map(|(uri, records)| SourceBatch { uri, records }).collect();
+    let batches: Vec<SourceBatch> = by_source
+        .into_iter()
+        .map(|(uri, records)| SourceBatch { uri, records })
+        .collect();
     copy.apply(&batches, "2026-05-01T00:00:00Z").unwrap();
     let mut second = Vec::new();
-    copy.export_each(None, |r| { second.push(r); Ok(()) }).unwrap();
+    copy.export_each(None, |r| {
+        second.push(r);
+        Ok(())
+    })
+    .unwrap();
     assert_eq!(first, second);
     assert_eq!(first.len(), 3);
 }
@@ -119,7 +164,9 @@ fn reopening_keeps_data_and_schema() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.db");
     let mut store = Store::open(&path).unwrap();
-    store.apply(&[card("mit", 0.9, "2026-01-01T00:00:00Z")], "2026-01-01T00:00:00Z").unwrap();
+    store
+        .apply(&[card("mit", 0.9, "2026-01-01T00:00:00Z")], "2026-01-01T00:00:00Z")
+        .unwrap();
     drop(store);
     // Reopening migrates nothing and keeps the data.
     let store = Store::open(&path).unwrap();

@@ -1,9 +1,7 @@
 //! The card-data mapping (front matter, or `cardData` of the Hub API) → model attributes,
 //! relations, evaluations and a training run.
 
-use macaroni_format::{
-    id, Method, Model, Paper, Provenance, Publisher, Record, Relation, RelationKind, TrainingRun,
-};
+use macaroni_format::{id, Method, Model, Paper, Provenance, Publisher, Record, Relation, RelationKind, TrainingRun};
 use serde_json::{Map, Value};
 
 use super::model_index;
@@ -38,15 +36,36 @@ pub(crate) fn read_card_data(
     out: &mut ReadOutput,
 ) {
     let model_id = model.id.clone();
-    let licenses = data.get("license").or_else(|| data.get("licence")).map(string_list).unwrap_or_default();
+    let licenses = data
+        .get("license")
+        .or_else(|| data.get("licence"))
+        .map(string_list)
+        .unwrap_or_default();
     model.license = licenses.first().cloned().or(model.license.take());
-    model.license_name = data.get("license_name").and_then(scalar_string).or(model.license_name.take());
-    model.license_link = data.get("license_link").and_then(scalar_string).or(model.license_link.take());
+    model.license_name = data
+        .get("license_name")
+        .and_then(scalar_string)
+        .or(model.license_name.take());
+    model.license_link = data
+        .get("license_link")
+        .and_then(scalar_string)
+        .or(model.license_link.take());
     for license in &licenses {
-        relate(out, &model_id, RelationKind::LicensedUnder, &id::license(license), prov, license);
+        relate(
+            out,
+            &model_id,
+            RelationKind::LicensedUnder,
+            &id::license(license),
+            prov,
+            license,
+        );
     }
 
-    let languages = data.get("language").or_else(|| data.get("languages")).map(language_list).unwrap_or_default();
+    let languages = data
+        .get("language")
+        .or_else(|| data.get("languages"))
+        .map(language_list)
+        .unwrap_or_default();
     if !languages.is_empty() {
         model.languages = languages;
     }
@@ -55,14 +74,35 @@ pub(crate) fn read_card_data(
         model.tags = tags;
     }
     for dataset in data.get("datasets").map(dataset_names).unwrap_or_default() {
-        relate(out, &model_id, RelationKind::TrainedOn, &id::dataset(&dataset), prov, &dataset);
+        relate(
+            out,
+            &model_id,
+            RelationKind::TrainedOn,
+            &id::dataset(&dataset),
+            prov,
+            &dataset,
+        );
     }
     if let Some(task) = data.get("pipeline_tag").and_then(scalar_string) {
-        relate(out, &model_id, RelationKind::ImplementsTask, &id::task(&task), prov, &task);
+        relate(
+            out,
+            &model_id,
+            RelationKind::ImplementsTask,
+            &id::task(&task),
+            prov,
+            &task,
+        );
         model.task = Some(task);
     }
     if let Some(library) = data.get("library_name").and_then(scalar_string) {
-        relate(out, &model_id, RelationKind::BuiltWith, &id::library(&library), prov, &library);
+        relate(
+            out,
+            &model_id,
+            RelationKind::BuiltWith,
+            &id::library(&library),
+            prov,
+            &library,
+        );
         model.library = Some(library);
     }
     base_models(&model_id, data, prov, out);
@@ -83,7 +123,11 @@ pub(crate) fn publisher_records(repo_id: &str, model_id: &str, prov: &Provenance
         return;
     };
     let publisher_id = id::publisher("hf", org);
-    let evidence = prov.with_method(Method::Declared, 1.0, Some(format!("repository namespace of {repo_id}")));
+    let evidence = prov.with_method(
+        Method::Declared,
+        1.0,
+        Some(format!("repository namespace of {repo_id}")),
+    );
     out.records.push(Record::Publisher(Publisher {
         id: publisher_id.clone(),
         provenance: evidence.clone(),
@@ -127,7 +171,8 @@ fn base_models(model_id: &str, data: &Map<String, Value>, prov: &Provenance, out
         }
     };
     for base in bases {
-        let relation = Relation::new(model_id, kind, &id::hf_model(&base), provenance.clone()).with_attribute("raw", base);
+        let relation =
+            Relation::new(model_id, kind, &id::hf_model(&base), provenance.clone()).with_attribute("raw", base);
         out.records.push(Record::Relation(relation));
     }
 }
@@ -137,13 +182,25 @@ fn infer_base_relation(data: &Map<String, Value>, base_count: usize) -> (Relatio
     let has_tag = |needles: &[&str]| tags.iter().any(|t| needles.contains(&t.to_lowercase().as_str()));
     let library = data.get("library_name").and_then(Value::as_str).unwrap_or("");
     if base_count > 1 || has_tag(&["merge", "mergekit"]) {
-        (RelationKind::MergedFrom, "several base_model entries or a merge tag".into())
+        (
+            RelationKind::MergedFrom,
+            "several base_model entries or a merge tag".into(),
+        )
     } else if library == "peft" || has_tag(&["lora", "peft", "adapter"]) {
-        (RelationKind::AdapterOf, "base_model with library peft or a LoRA/adapter tag".into())
+        (
+            RelationKind::AdapterOf,
+            "base_model with library peft or a LoRA/adapter tag".into(),
+        )
     } else if data.contains_key("quantized_by") || has_tag(&["gguf", "gptq", "awq", "quantized", "exl2"]) {
-        (RelationKind::QuantizedFrom, "base_model with quantized_by or a quantisation tag".into())
+        (
+            RelationKind::QuantizedFrom,
+            "base_model with quantized_by or a quantisation tag".into(),
+        )
     } else {
-        (RelationKind::FineTunedFrom, "base_model without base_model_relation".into())
+        (
+            RelationKind::FineTunedFrom,
+            "base_model without base_model_relation".into(),
+        )
     }
 }
 
@@ -163,7 +220,12 @@ pub(crate) fn push_paper(out: &mut ReadOutput, model_id: &str, arxiv: &str, prov
         url: Some(format!("https://arxiv.org/abs/{arxiv}")),
         ..Paper::default()
     }));
-    out.records.push(Record::Relation(Relation::new(model_id, RelationKind::DescribedIn, &paper_id, prov)));
+    out.records.push(Record::Relation(Relation::new(
+        model_id,
+        RelationKind::DescribedIn,
+        &paper_id,
+        prov,
+    )));
 }
 
 /// `co2_eq_emissions`: a number of grams, or a mapping with emissions, source, training_type,
@@ -189,7 +251,11 @@ fn emissions(model_id: &str, data: &Map<String, Value>, prov: &Provenance, doc: 
         other => match number(other) {
             Some(grams) => run.emissions_grams = Some(grams),
             None => {
-                out.warn(doc, WarningKind::BadValue, format!("co2_eq_emissions is not a number: {other}"));
+                out.warn(
+                    doc,
+                    WarningKind::BadValue,
+                    format!("co2_eq_emissions is not a number: {other}"),
+                );
                 return;
             }
         },

@@ -1,8 +1,9 @@
 //! The Hugging Face `model-index` block → one [`Evaluation`] per metric of every result.
 //!
-//! Every field is kept as written (config `null`, split `None`, values such as `"8.53%"`), with a
-//! parsed `numeric_value` beside it. A result without task, dataset or metrics, or a metric
-//! without a value, is skipped with a warning naming its position; the rest of the card stays.
+//! Every field is kept as written (split `None`, values such as `"8.53%"`), with a parsed
+//! `numeric_value` beside it. A result without `task` or `dataset` keeps its metrics with that part
+//! unknown; a result without metrics, or a metric without a value, is skipped. Each of these is a
+//! warning naming its position, and the rest of the card stays.
 
 use std::collections::HashSet;
 
@@ -24,7 +25,12 @@ fn entries(data: &Map<String, Value>) -> Option<(&'static str, &Value)> {
 /// The `name` of the first model-index entry, which is often the repository name.
 pub(crate) fn entry_name(data: &Map<String, Value>) -> Option<String> {
     let (_, value) = entries(data)?;
-    value.as_array()?.first()?.get("name").and_then(Value::as_str).map(|s| s.trim().to_string())
+    value
+        .as_array()?
+        .first()?
+        .get("name")
+        .and_then(Value::as_str)
+        .map(|s| s.trim().to_string())
 }
 
 pub(crate) fn read(model_id: &str, data: &Map<String, Value>, prov: &Provenance, doc: &Document, out: &mut ReadOutput) {
@@ -41,7 +47,11 @@ pub(crate) fn read(model_id: &str, data: &Map<String, Value>, prov: &Provenance,
     let mut datasets = HashSet::new();
     for (e, entry) in list.iter().enumerate() {
         let Some(results) = entry.get("results").and_then(Value::as_array) else {
-            out.warn(doc, WarningKind::InvalidModelIndex, format!("{key}[{e}] has no `results` list"));
+            out.warn(
+                doc,
+                WarningKind::InvalidModelIndex,
+                format!("{key}[{e}] has no `results` list"),
+            );
             continue;
         };
         let entry_name = entry.get("name").and_then(scalar_string);
@@ -67,7 +77,12 @@ pub(crate) fn read(model_id: &str, data: &Map<String, Value>, prov: &Provenance,
     let mut datasets: Vec<_> = datasets.into_iter().collect();
     datasets.sort();
     for dataset_id in datasets {
-        out.records.push(Record::Relation(Relation::new(model_id, RelationKind::EvaluatedOn, &dataset_id, prov.clone())));
+        out.records.push(Record::Relation(Relation::new(
+            model_id,
+            RelationKind::EvaluatedOn,
+            &dataset_id,
+            prov.clone(),
+        )));
     }
 }
 
@@ -79,24 +94,39 @@ struct ResultParts {
 }
 
 fn result_parts(result: &Value, at: &str, doc: &Document, out: &mut ReadOutput) -> Option<ResultParts> {
-    let Some(task) = result.get("task").and_then(Value::as_object) else {
-        out.warn(doc, WarningKind::InvalidModelIndex, format!("{at} has no `task` mapping; skipped"));
-        return None;
+    let empty = Map::new();
+    // spaCy and other libraries publish results without a dataset (and the Hub then ignores the
+    // whole model-index); the metrics are still real, so they are kept with the part unknown.
+    let mut part = |key: &str| match result.get(key).and_then(Value::as_object) {
+        Some(map) => map,
+        None => {
+            out.warn(
+                doc,
+                WarningKind::InvalidModelIndex,
+                format!("{at} has no `{key}` mapping; its metrics are kept with the {key} unknown"),
+            );
+            &empty
+        }
     };
-    let Some(dataset) = result.get("dataset").and_then(Value::as_object) else {
-        out.warn(doc, WarningKind::InvalidModelIndex, format!("{at} has no `dataset` mapping; skipped"));
-        return None;
-    };
+    let task = part("task");
+    let dataset = part("dataset");
     // Old cards write a single `metric:` mapping instead of a `metrics:` list.
     let metrics = match result.get("metrics").or_else(|| result.get("metric")) {
         Some(Value::Array(items)) => items.clone(),
         Some(Value::Object(single)) => vec![Value::Object(single.clone())],
         _ => {
-            out.warn(doc, WarningKind::InvalidModelIndex, format!("{at} has no `metrics` list; skipped"));
+            out.warn(
+                doc,
+                WarningKind::InvalidModelIndex,
+                format!("{at} has no `metrics` list; skipped"),
+            );
             return None;
         }
     };
-    let name_or_type = dataset.get("type").and_then(scalar_string).or_else(|| dataset.get("name").and_then(scalar_string));
+    let name_or_type = dataset
+        .get("type")
+        .and_then(scalar_string)
+        .or_else(|| dataset.get("name").and_then(scalar_string));
     Some(ResultParts {
         task: TaskRef {
             task_type: task.get("type").and_then(scalar_string),
@@ -112,10 +142,13 @@ fn result_parts(result: &Value, at: &str, doc: &Document, out: &mut ReadOutput) 
             args: present(dataset.get("args")),
         },
         metrics,
-        source: result.get("source").and_then(Value::as_object).map(|s| EvaluationSource {
-            name: s.get("name").and_then(scalar_string),
-            url: s.get("url").and_then(scalar_string),
-        }),
+        source: result
+            .get("source")
+            .and_then(Value::as_object)
+            .map(|s| EvaluationSource {
+                name: s.get("name").and_then(scalar_string),
+                url: s.get("url").and_then(scalar_string),
+            }),
     })
 }
 
@@ -131,11 +164,19 @@ fn evaluation(
     out: &mut ReadOutput,
 ) -> Option<Evaluation> {
     let Some(metric) = metric.as_object() else {
-        out.warn(doc, WarningKind::InvalidModelIndex, format!("{at} is not a mapping; skipped"));
+        out.warn(
+            doc,
+            WarningKind::InvalidModelIndex,
+            format!("{at} is not a mapping; skipped"),
+        );
         return None;
     };
     let Some(value) = metric.get("value") else {
-        out.warn(doc, WarningKind::InvalidModelIndex, format!("{at} has no `value`; skipped"));
+        out.warn(
+            doc,
+            WarningKind::InvalidModelIndex,
+            format!("{at} has no `value`; skipped"),
+        );
         return None;
     };
     let metric_ref = MetricRef {

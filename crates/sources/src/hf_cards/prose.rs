@@ -18,10 +18,12 @@ use crate::markdown::{self, Section};
 use crate::ReadOutput;
 
 static FINE_TUNED_LINK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)fine-tuned version of \[`?([^\]`]+)`?\]\(([^)\s]+)\)(?: on (?:the )?(.+?) dataset)?").unwrap_or_else(|e| panic!("{e}"))
+    Regex::new(r"(?i)fine-tuned version of \[`?([^\]`]+)`?\]\(([^)\s]+)\)(?: on (?:the )?(.+?) dataset)?")
+        .unwrap_or_else(|e| panic!("{e}"))
 });
 static FINE_TUNED_PLAIN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)fine-tuned version of `?([\w\-./]+[\w])`? on (?:the )?(.+?) dataset").unwrap_or_else(|e| panic!("{e}"))
+    Regex::new(r"(?i)fine-tuned version of `?([\w\-./]+[\w])`? on (?:the )?(.+?) dataset")
+        .unwrap_or_else(|e| panic!("{e}"))
 });
 static ARXIV_LINK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"arxiv\.org/(?:abs|pdf)/(\d{4}\.\d{4,5})").unwrap_or_else(|e| panic!("{e}")));
@@ -41,7 +43,14 @@ pub(crate) fn extract(
     };
     let train_dataset = fine_tuned_from(model_id, body, &pattern, out);
     training_run(model_id, &train_dataset, sections, &pattern, out);
-    evaluation_set_results(model_id, task, body, train_dataset.first().map(String::as_str), &pattern, out);
+    evaluation_set_results(
+        model_id,
+        task,
+        body,
+        train_dataset.first().map(String::as_str),
+        &pattern,
+        out,
+    );
     for arxiv in arxiv_ids(body) {
         push_paper(out, model_id, &arxiv, pattern(0.8, &format!("arxiv.org/abs/{arxiv}")));
     }
@@ -58,21 +67,35 @@ fn fine_tuned_from(
         let url = c.get(2).map_or("", |m| m.as_str());
         let from_url = HUB_PREFIXES.iter().find_map(|p| url.strip_prefix(p)).map(repo_from_url);
         let text = c.get(1).map_or("", |m| m.as_str()).to_string();
-        (from_url.unwrap_or(text), c.get(3).map(|m| m.as_str().to_string()), c[0].to_string())
+        (
+            from_url.unwrap_or(text),
+            c.get(3).map(|m| m.as_str().to_string()),
+            c[0].to_string(),
+        )
     } else if let Some(c) = FINE_TUNED_PLAIN.captures(body) {
         (c[1].to_string(), Some(c[2].to_string()), c[0].to_string())
     } else {
         return Vec::new();
     };
     if is_real_name(&base) {
-        let relation = Relation::new(model_id, RelationKind::FineTunedFrom, &id::hf_model(&base), pattern(0.9, &evidence))
-            .with_attribute("raw", base.as_str());
+        let relation = Relation::new(
+            model_id,
+            RelationKind::FineTunedFrom,
+            &id::hf_model(&base),
+            pattern(0.9, &evidence),
+        )
+        .with_attribute("raw", base.as_str());
         out.records.push(Record::Relation(relation));
     }
     let datasets = dataset.map(|d| split_dataset_names(&d)).unwrap_or_default();
     for name in &datasets {
-        let relation = Relation::new(model_id, RelationKind::TrainedOn, &id::dataset(name), pattern(0.8, &evidence))
-            .with_attribute("raw", name.as_str());
+        let relation = Relation::new(
+            model_id,
+            RelationKind::TrainedOn,
+            &id::dataset(name),
+            pattern(0.8, &evidence),
+        )
+        .with_attribute("raw", name.as_str());
         out.records.push(Record::Relation(relation));
     }
     datasets
@@ -122,7 +145,14 @@ fn training_run(
             table
                 .rows
                 .iter()
-                .map(|row| table.header.iter().cloned().zip(row.iter().map(|c| cell_value(c))).collect())
+                .map(|row| {
+                    table
+                        .header
+                        .iter()
+                        .cloned()
+                        .zip(row.iter().map(|c| cell_value(c)))
+                        .collect()
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -131,7 +161,10 @@ fn training_run(
     }
     out.records.push(Record::TrainingRun(TrainingRun {
         id: id::training_run(model_id),
-        provenance: pattern(0.9, "Trainer sections: Training hyperparameters / Training results / Framework versions"),
+        provenance: pattern(
+            0.9,
+            "Trainer sections: Training hyperparameters / Training results / Framework versions",
+        ),
         model: Some(model_id.to_string()),
         datasets: datasets.to_vec(),
         hyperparameters,
@@ -160,8 +193,13 @@ fn name_version(item: &str) -> Option<(String, String)> {
 
 fn cell_value(text: &str) -> Value {
     let text = text.trim();
+    if let Ok(integer) = text.parse::<i64>() {
+        return Value::from(integer);
+    }
     match text.parse::<f64>() {
-        Ok(n) if n.is_finite() => serde_json::Number::from_f64(n).map(Value::Number).unwrap_or(Value::Null),
+        Ok(n) if n.is_finite() => serde_json::Number::from_f64(n)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
         _ => Value::String(text.to_string()),
     }
 }
@@ -175,7 +213,10 @@ fn evaluation_set_results(
     pattern: &dyn Fn(f64, &str) -> Provenance,
     out: &mut ReadOutput,
 ) {
-    for (phrase, split) in [("results on the evaluation set:", "validation"), ("results on the test set:", "test")] {
+    for (phrase, split) in [
+        ("results on the evaluation set:", "validation"),
+        ("results on the test set:", "test"),
+    ] {
         let Some(start) = body.find(phrase) else {
             continue;
         };
@@ -239,7 +280,12 @@ mod tests {
         let body = "This model is a fine-tuned version of [distilroberta-base](https://huggingface.co/distilroberta-base) on the wikiann and conll2003 dataset.";
         let mut out = ReadOutput::default();
         let prov = Provenance::default();
-        let datasets = fine_tuned_from("hf:x/y", body, &|c, e| prov.with_method(Method::TextPattern, c, Some(e.into())), &mut out);
+        let datasets = fine_tuned_from(
+            "hf:x/y",
+            body,
+            &|c, e| prov.with_method(Method::TextPattern, c, Some(e.into())),
+            &mut out,
+        );
         assert_eq!(datasets, vec!["wikiann", "conll2003"]);
         let objects: Vec<String> = out
             .records
@@ -251,7 +297,11 @@ mod tests {
             .collect();
         assert_eq!(
             objects,
-            vec!["fine_tuned_from hf:distilroberta-base", "trained_on dataset:wikiann", "trained_on dataset:conll2003"]
+            vec![
+                "fine_tuned_from hf:distilroberta-base",
+                "trained_on dataset:wikiann",
+                "trained_on dataset:conll2003"
+            ]
         );
     }
 

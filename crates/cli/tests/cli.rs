@@ -1,0 +1,304 @@
+//! The `macaroni` binary end to end: the contract external checks rely on, idempotent ingest,
+//! history, export/import round trips and bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn shared() -> Option<PathBuf> {
+    match macaroni_sources::shared_data_dir() {
+        Some(dir) => Some(dir),
+        None if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("../shared/data is missing: CI must provide it (or set MACARONI_SHARED_DATA)")
+        }
+        None => {
+            eprintln!("skipping: ../shared/data not found (set MACARONI_SHARED_DATA to run this test)");
+            None
+        }
+    }
+}
+
+fn macaroni(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_macaroni"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .expect("running macaroni")
+}
+
+fn ok(output: Output) -> String {
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("utf-8 output")
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+fn counts(report: &Value, change: &str) -> u64 {
+    ["entities", "relations", "evaluations"]
+        .iter()
+        .map(|c| report["counts"][c][change].as_u64().unwrap())
+        .sum()
+}
+
+#[test]
+fn reingesting_the_same_folder_adds_and_updates_nothing() {
+    let Some(data) = shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    for (reader, folder) in [
+        ("hf-cards", "hf-model-cards"),
+        ("pytorch-hub", "pytorch-hub"),
+        ("hf-api", "hf-api-models/responses"),
+    ] {
+        let path = data.join(folder);
+        let first = json(&ok(macaroni(
+            &db,
+            &["ingest", reader, path.to_str().unwrap(), "--format", "json"],
+        )));
+        assert!(counts(&first, "added") > 0, "{reader}: nothing added");
+        let again = json(&ok(macaroni(
+            &db,
+            &["ingest", reader, path.to_str().unwrap(), "--format", "json"],
+        )));
+        assert_eq!(counts(&again, "added"), 0, "{reader}");
+        assert_eq!(counts(&again, "updated"), 0, "{reader}");
+        assert_eq!(counts(&again, "removed"), 0, "{reader}");
+        assert_eq!(counts(&again, "unchanged"), counts(&first, "added"), "{reader}");
+    }
+}
+
+#[test]
+fn a_changed_card_is_updated_and_the_old_value_kept() {
+    let Some(data) = shared() else { return };
+    let original = data.join("hf-model-cards/huggingface_hub-fixtures/sample_simple_model_index.md");
+    let text = std::fs::read_to_string(original).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let card_dir = dir.path().join("cards/acme/cool-model");
+    std::fs::create_dir_all(&card_dir).unwrap();
+    let card = card_dir.join("README.md");
+    std::fs::write(&card, &text).unwrap();
+    let db = dir.path().join("m.db");
+    let cards = dir.path().join("cards");
+
+    ok(macaroni(&db, &["ingest", "hf-cards", cards.to_str().unwrap()]));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let between = utc_now();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(
+        &card,
+        text.replace("license: mit", "license: apache-2.0")
+            .replace("value: 0.66", "value: 0.71"),
+    )
+    .unwrap();
+    let report = json(&ok(macaroni(
+        &db,
+        &["ingest", "hf-cards", cards.to_str().unwrap(), "--format", "json"],
+    )));
+    assert_eq!(report["counts"]["entities"]["updated"], 1);
+    assert_eq!(report["counts"]["evaluations"]["updated"], 1);
+    assert_eq!(counts(&report, "added"), 1, "the new licensed_under relation");
+    assert_eq!(counts(&report, "removed"), 1, "the old licensed_under relation");
+
+    let shown = json(&ok(macaroni(
+        &db,
+        &["show", "hf:acme/cool-model", "--history", "--format", "json"],
+    )));
+    assert_eq!(shown["merged"]["license"], "apache-2.0");
+    let licenses: Vec<&Value> = shown["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["field"] == "license")
+        .collect();
+    assert_eq!(licenses.len(), 2);
+    assert_eq!(licenses[0]["value"], "mit");
+    assert!(licenses[0]["valid_to"].is_string());
+
+    let before = json(&ok(macaroni(
+        &db,
+        &["show", "hf:acme/cool-model", "--as-of", &between, "--format", "json"],
+    )));
+    assert_eq!(before["license"], "mit");
+}
+
+fn utc_now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[test]
+fn export_import_export_gives_the_same_bundle() {
+    let Some(data) = shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    for (reader, folder) in [
+        ("hf-cards", "hf-model-cards"),
+        ("hf-api", "hf-api-models/responses"),
+        ("tfhub", "tfhub.dev/assets/docs/google/models/imagenet"),
+        ("tfhub", "tfhub.dev/tags"),
+        ("pytorch-hub", "pytorch-hub"),
+        ("timm", "timm/results/results-imagenet.csv"),
+        ("model-index", "mmpretrain"),
+    ] {
+        ok(macaroni(&db, &["ingest", reader, data.join(folder).to_str().unwrap()]));
+    }
+    let first = ok(macaroni(&db, &["export", "--format", "jsonl"]));
+    let bundle = dir.path().join("bundle.jsonl");
+    std::fs::write(&bundle, &first).unwrap();
+    let copy = dir.path().join("b.db");
+    ok(macaroni(&copy, &["import", bundle.to_str().unwrap()]));
+    let second = ok(macaroni(&copy, &["export", "--format", "jsonl"]));
+    assert!(first.lines().count() > 5000, "{}", first.lines().count());
+    assert!(first == second, "bundles differ");
+
+    // The export contract: every line has id and kind; evaluations carry the documented fields.
+    let mut kinds = std::collections::BTreeSet::new();
+    for line in first.lines() {
+        let record = json(line);
+        assert!(record["id"].is_string() && record["kind"].is_string(), "{line}");
+        kinds.insert(record["kind"].as_str().unwrap().to_string());
+        if record["kind"] == "evaluation" {
+            assert!(record["model"].is_string());
+            for key in ["type", "name"] {
+                assert!(record["task"].get(key).is_some(), "task.{key}: {line}");
+            }
+            for key in ["id", "name", "type", "config", "split", "revision", "args"] {
+                assert!(record["dataset"].get(key).is_some(), "dataset.{key}: {line}");
+            }
+            for key in ["type", "name", "config"] {
+                assert!(record["metric"].get(key).is_some(), "metric.{key}: {line}");
+            }
+            assert!(record.get("value").is_some() && record.get("verified").is_some());
+            assert!(record["provenance"]["source"].is_object() && record["provenance"]["method"].is_string());
+        }
+    }
+    for kind in [
+        "model",
+        "evaluation",
+        "relation",
+        "dataset",
+        "task",
+        "publisher",
+        "paper",
+        "training_run",
+    ] {
+        assert!(kinds.contains(kind), "no {kind} exported");
+    }
+
+    // Stats: counts per kind, equal on both sides.
+    let stats_a = json(&ok(macaroni(&db, &["stats", "--format", "json"])));
+    let stats_b = json(&ok(macaroni(&copy, &["stats", "--format", "json"])));
+    assert_eq!(stats_a["model"], stats_b["model"]);
+    assert_eq!(stats_a["evaluation"], stats_b["evaluation"]);
+    let exported_evals = first.lines().filter(|l| l.contains("\"kind\":\"evaluation\"")).count() as u64;
+    assert!(stats_a["evaluation"].as_u64().unwrap() <= exported_evals);
+    assert!(stats_a["evaluation"].as_u64().unwrap() > 1000);
+}
+
+#[test]
+fn bad_input_gives_warnings_not_panics_and_keeps_stored_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    let cards = dir.path().join("cards");
+    std::fs::create_dir_all(cards.join("good/model")).unwrap();
+    std::fs::write(
+        cards.join("good/model/README.md"),
+        "---\nlicense: mit\n---\n# good model\n",
+    )
+    .unwrap();
+    ok(macaroni(&db, &["ingest", "hf-cards", cards.to_str().unwrap()]));
+
+    std::fs::write(
+        cards.join("broken-yaml.md"),
+        "---\nlicense: [mit\n---\n# Broken\n\nBody text survives.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        cards.join("latin1.md"),
+        b"---\nlicense: mit\n---\n# Caf\xe9\n".as_slice(),
+    )
+    .unwrap();
+    std::fs::write(
+        cards.join("hostile.md"),
+        "---\nlicense: mit\n---\n# <script>alert(1)</script>\n<img src=x onerror=alert(1)>\n| a | b\n|--\n```unclosed\n",
+    )
+    .unwrap();
+    std::fs::write(cards.join("huge.md"), vec![b'a'; 17 * 1024 * 1024]).unwrap();
+    std::fs::write(
+        cards.join("deep.md"),
+        format!("---\nx: {}{}\n---\n", "[".repeat(5000), "]".repeat(5000)),
+    )
+    .unwrap();
+
+    let report = json(&ok(macaroni(
+        &db,
+        &["ingest", "hf-cards", cards.to_str().unwrap(), "--format", "json"],
+    )));
+    let warnings = report["warnings"].as_array().unwrap();
+    let kinds: Vec<&str> = warnings.iter().map(|w| w["kind"].as_str().unwrap()).collect();
+    for (kind, file) in [
+        ("yaml-error", "broken-yaml.md"),
+        ("invalid-utf8", "latin1.md"),
+        ("too-large", "huge.md"),
+        ("yaml-error", "deep.md"),
+    ] {
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w["kind"] == kind && w["file"].as_str().unwrap().ends_with(file)),
+            "no {kind} warning for {file}: {kinds:?}"
+        );
+    }
+    // The good card is still there, unchanged; the broken card's markdown was read.
+    assert_eq!(counts(&report, "removed"), 0);
+    let good = json(&ok(macaroni(&db, &["show", "hf:good/model", "--format", "json"])));
+    assert_eq!(good["merged"]["license"], "mit");
+    let broken = json(&ok(macaroni(&db, &["show", "hf:local/Broken", "--format", "json"])));
+    assert!(broken["merged"]["card_text"]
+        .as_str()
+        .unwrap()
+        .contains("Body text survives"));
+
+    // --strict turns warnings into exit code 4.
+    let strict = macaroni(&db, &["ingest", "hf-cards", cards.to_str().unwrap(), "--strict"]);
+    assert_eq!(strict.status.code(), Some(4));
+    // An unknown id is exit code 5, an unknown reader a clear error.
+    assert_eq!(macaroni(&db, &["show", "hf:no/such-model"]).status.code(), Some(5));
+    let unknown = macaroni(&db, &["ingest", "no-such-reader", cards.to_str().unwrap()]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown reader"));
+}
+
+#[test]
+fn quickstart_builds_the_demo_zoo() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let out = ok(macaroni(&db, &["quickstart"]));
+    assert!(out.contains("Try next"));
+    let stats = json(&ok(macaroni(&db, &["stats", "--format", "json"])));
+    assert!(stats["model"].as_u64().unwrap() >= 40, "{stats}");
+    assert!(stats["evaluation"].as_u64().unwrap() >= 20, "{stats}");
+    // Lineage across the demo: the GPTQ quantisation of Llama 2 chat.
+    let gptq = json(&ok(macaroni(
+        &db,
+        &["show", "hf:TheBloke/Llama-2-7B-Chat-GPTQ", "--format", "json"],
+    )));
+    let outgoing = gptq["outgoing"].as_array().unwrap();
+    assert!(outgoing
+        .iter()
+        .any(|r| r["relation"] == "quantized_from" && r["object"] == "hf:meta-llama/Llama-2-7b-chat-hf"));
+    // Running it again changes nothing.
+    ok(macaroni(&db, &["quickstart"]));
+    let again = json(&ok(macaroni(&db, &["stats", "--format", "json"])));
+    assert_eq!(again["storage"]["facts_history"], 0);
+    assert_eq!(again["model"], stats["model"]);
+}
