@@ -7,16 +7,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 fn shared() -> Option<PathBuf> {
-    match macaroni_sources::shared_data_dir() {
-        Some(dir) => Some(dir),
-        None if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("../shared/data is missing: CI must provide it (or set MACARONI_SHARED_DATA)")
-        }
-        None => {
-            eprintln!("skipping: ../shared/data not found (set MACARONI_SHARED_DATA to run this test)");
-            None
-        }
-    }
+    macaroni_sources::shared_data_or_skip()
 }
 
 fn macaroni(db: &Path, args: &[&str]) -> Output {

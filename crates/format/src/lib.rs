@@ -191,6 +191,9 @@ impl Record {
         for key in ["kind", "id", "provenance"] {
             map.remove(key);
         }
+        // An attribute written as `null` says nothing; leaving it out keeps the store lean and
+        // rebuilds to the same JSON, since absent optional fields serialise as `null` again.
+        map.retain(|_, value| !value.is_null());
         map
     }
 

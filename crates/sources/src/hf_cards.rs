@@ -91,37 +91,15 @@ fn parse_front_matter(
             "closing `---` is glued to the end of a text line",
         );
     }
-    match frontmatter::parse_yaml(yaml) {
-        Ok(parsed) => {
-            if let Some(dup) = parsed.duplicate_key {
-                out.warn(
-                    doc,
-                    WarningKind::DuplicateKey,
-                    format!("{dup}; the last value was kept"),
-                );
-            }
-            match parsed.value {
-                Value::Object(map) => Some(map),
-                Value::Null => None,
-                other => {
-                    let kind = match other {
-                        Value::Array(_) => "a list",
-                        _ => "a scalar",
-                    };
-                    out.warn(
-                        doc,
-                        WarningKind::NotAMapping,
-                        format!("front matter is {kind}, not a mapping; ignored"),
-                    );
-                    None
-                }
-            }
-        }
-        Err(message) => {
+    match out.yaml(doc, yaml, "front matter (the markdown is still read)")? {
+        Value::Object(map) => Some(map),
+        Value::Null => None,
+        other => {
+            let kind = if other.is_array() { "a list" } else { "a scalar" };
             out.warn(
                 doc,
-                WarningKind::YamlError,
-                format!("front matter: {message}; markdown still read"),
+                WarningKind::NotAMapping,
+                format!("front matter is {kind}, not a mapping; ignored"),
             );
             None
         }

@@ -36,6 +36,21 @@ pub fn shared_data_dir() -> Option<std::path::PathBuf> {
         .then(|| beside_repo.canonicalize().unwrap_or(beside_repo))
 }
 
+/// For tests: [`shared_data_dir`], or `None` after printing why the caller skips. Under `CI=true`
+/// a missing folder is a failure, not a skip, so that CI cannot pass without the real data.
+pub fn shared_data_or_skip() -> Option<std::path::PathBuf> {
+    match shared_data_dir() {
+        Some(dir) => Some(dir),
+        None if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("../shared/data is missing: CI must provide it (or set MACARONI_SHARED_DATA)")
+        }
+        None => {
+            eprintln!("skipping: ../shared/data not found (set MACARONI_SHARED_DATA to run this test)");
+            None
+        }
+    }
+}
+
 /// The readers `macaroni ingest` knows, by their command-line names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ReaderKind {
@@ -120,6 +135,26 @@ pub struct ReadOutput {
 }
 
 impl ReadOutput {
+    /// Parses YAML, recording a duplicate key or a syntax error as a warning about `what`.
+    fn yaml(&mut self, doc: &Document, text: &str, what: &str) -> Option<serde_json::Value> {
+        match frontmatter::parse_yaml(text) {
+            Ok(parsed) => {
+                if let Some(dup) = parsed.duplicate_key {
+                    self.warn(
+                        doc,
+                        WarningKind::DuplicateKey,
+                        format!("{what}: {dup}; the last value was kept"),
+                    );
+                }
+                Some(parsed.value)
+            }
+            Err(message) => {
+                self.warn(doc, WarningKind::YamlError, format!("{what}: {message}"));
+                None
+            }
+        }
+    }
+
     fn warn(&mut self, doc: &Document, kind: WarningKind, message: impl Into<String>) {
         self.warnings.push(Warning {
             file: doc.uri.clone(),

@@ -52,21 +52,8 @@ pub(crate) fn read(doc: &Document, text: &str, ctx: &ReadContext, out: &mut Read
     } else {
         text
     };
-    let root = match crate::frontmatter::parse_yaml(yaml) {
-        Ok(parsed) => {
-            if let Some(dup) = parsed.duplicate_key {
-                out.warn(
-                    doc,
-                    WarningKind::DuplicateKey,
-                    format!("{dup}; the last value was kept"),
-                );
-            }
-            parsed.value
-        }
-        Err(message) => {
-            out.warn(doc, WarningKind::YamlError, message);
-            return;
-        }
+    let Some(root) = out.yaml(doc, yaml, "model-index") else {
+        return;
     };
     let Some(root) = root.as_object() else {
         out.warn(doc, WarningKind::NotAMapping, "model-index is not a mapping");

@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use macaroni_format::{id, Model, Provenance, Publisher, Record, Relation, RelationKind};
 use regex::Regex;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::frontmatter;
 use crate::markdown;
@@ -41,17 +41,10 @@ pub(crate) fn read(doc: &Document, text: &str, ctx: &ReadContext, out: &mut Read
         );
         return;
     }
-    let page = match frontmatter::parse_yaml(yaml) {
-        Ok(parsed) => parsed.value.as_object().cloned().unwrap_or_default(),
-        Err(message) => {
-            out.warn(
-                doc,
-                WarningKind::YamlError,
-                format!("front matter: {message}; page still read"),
-            );
-            Map::new()
-        }
-    };
+    let page = out
+        .yaml(doc, yaml, "front matter (the page is still read)")
+        .and_then(|v| v.as_object().cloned())
+        .unwrap_or_default();
     let entrypoints = entrypoints(split.body);
     if entrypoints.is_empty() {
         out.warn(

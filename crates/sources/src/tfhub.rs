@@ -194,12 +194,8 @@ fn publisher(handle: &str, body: &str, prov: &Provenance, out: &mut ReadOutput) 
 /// `tags/<taxonomy>.yaml`: `values: [{id, display_name, url?, domains?}]`.
 fn read_tag_file(doc: &Document, text: &str, ctx: &ReadContext, out: &mut ReadOutput) {
     let taxonomy = doc.file_name().trim_end_matches(".yaml");
-    let parsed = match crate::frontmatter::parse_yaml(text) {
-        Ok(parsed) => parsed.value,
-        Err(message) => {
-            out.warn(doc, WarningKind::YamlError, message);
-            return;
-        }
+    let Some(parsed) = out.yaml(doc, text, "tag file") else {
+        return;
     };
     let Some(values) = parsed.get("values").and_then(Value::as_array) else {
         out.warn(doc, WarningKind::NoRecords, "no `values` list");

@@ -111,16 +111,29 @@ fn model_record(name: &str, params_millions: Option<f64>, prov: &Provenance) -> 
     })
 }
 
+/// The model a row is about: its record is pushed and its id returned; an empty name is a warning.
+fn row_model(
+    row: &HashMap<String, String>,
+    line: usize,
+    prov: &Provenance,
+    doc: &Document,
+    out: &mut ReadOutput,
+) -> Option<String> {
+    let Some(model) = row.get("model").map(|m| m.trim()).filter(|m| !m.is_empty()) else {
+        out.warn(doc, WarningKind::BadValue, format!("line {line}: empty model name"));
+        return None;
+    };
+    let params = number(row, "param_count", line, doc, out);
+    out.records.push(model_record(model, params, prov));
+    Some(id::timm_model(model))
+}
+
 fn results(table: &Table, dataset: &str, prov: &Provenance, doc: &Document, out: &mut ReadOutput) {
     let dataset_id = id::dataset(dataset);
     for (line, row) in &table.rows {
-        let Some(model) = row.get("model").map(|m| m.trim()).filter(|m| !m.is_empty()) else {
-            out.warn(doc, WarningKind::BadValue, format!("line {line}: empty model name"));
+        let Some(model_id) = row_model(row, *line, prov, doc, out) else {
             continue;
         };
-        let model_id = id::timm_model(model);
-        let params = number(row, "param_count", *line, doc, out);
-        out.records.push(model_record(model, params, prov));
         let mut extra = BTreeMap::new();
         for column in ["img_size", "crop_pct", "interpolation"] {
             if let Some(cell) = row.get(column).filter(|c| !c.is_empty()) {
@@ -248,13 +261,9 @@ fn benchmark(table: &Table, setting_name: &str, prov: &Provenance, doc: &Documen
     let setting = parse_setting(setting_name);
     let p = setting.phase.as_str();
     for (line, row) in &table.rows {
-        let Some(model) = row.get("model").map(|m| m.trim()).filter(|m| !m.is_empty()) else {
-            out.warn(doc, WarningKind::BadValue, format!("line {line}: empty model name"));
+        let Some(model_id) = row_model(row, *line, prov, doc, out) else {
             continue;
         };
-        let model_id = id::timm_model(model);
-        let params = number(row, "param_count", *line, doc, out);
-        out.records.push(model_record(model, params, prov));
         let column = |suffix: &str| format!("{p}_{suffix}");
         let mut extra = BTreeMap::new();
         if let Some(macts) = number(row, &column("macts"), *line, doc, out) {

@@ -11,16 +11,7 @@ use macaroni_sources::{collect_files, read_document, ReadContext, ReadOutput, Re
 use serde_json::{json, Value};
 
 fn shared() -> Option<PathBuf> {
-    match macaroni_sources::shared_data_dir() {
-        Some(dir) => Some(dir),
-        None if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("../shared/data is missing: CI must provide it (or set MACARONI_SHARED_DATA)")
-        }
-        None => {
-            eprintln!("skipping: ../shared/data not found (set MACARONI_SHARED_DATA to run this test)");
-            None
-        }
-    }
+    macaroni_sources::shared_data_or_skip()
 }
 
 /// Reads every file a reader accepts under `folders`, keyed by file path.

@@ -134,11 +134,12 @@ fn apply_source(
     summary: &mut ApplySummary,
     touched: &mut BTreeSet<String>,
 ) -> Result<()> {
-    let mut current = current_statements(tx, &batch.uri)?;
+    let source_id = source_id(tx, &batch.uri)?;
+    let mut current = current_statements(tx, source_id)?;
     for ((entity_id, method), statement) in group(&batch.records) {
         let change = match current.remove(&(entity_id.clone(), method.clone())) {
             None => {
-                insert_statement(tx, &entity_id, &batch.uri, &statement, now)?;
+                insert_statement(tx, &entity_id, source_id, &statement, now)?;
                 Change::Added
             }
             Some(existing) => update_statement(tx, &existing, &statement, now)?,
@@ -157,12 +158,21 @@ fn apply_source(
     Ok(())
 }
 
-fn current_statements(tx: &Transaction, uri: &str) -> Result<HashMap<(String, String), CurrentStatement>> {
+/// The id of a source uri, created on first sight.
+fn source_id(tx: &Transaction, uri: &str) -> Result<i64> {
+    tx.prepare_cached("INSERT INTO sources (uri) VALUES (?1) ON CONFLICT(uri) DO NOTHING")?
+        .execute([uri])?;
+    Ok(tx
+        .prepare_cached("SELECT id FROM sources WHERE uri = ?1")?
+        .query_row([uri], |row| row.get(0))?)
+}
+
+fn current_statements(tx: &Transaction, source_id: i64) -> Result<HashMap<(String, String), CurrentStatement>> {
     let mut stmt = tx.prepare_cached(
         "SELECT id, entity_id, method, kind, source_zoo, source_revision, confidence, evidence
-         FROM statements WHERE source_uri = ?1 AND valid_to IS NULL",
+         FROM statements WHERE source_id = ?1 AND valid_to IS NULL",
     )?;
-    let rows = stmt.query_map([uri], |row| {
+    let rows = stmt.query_map([source_id], |row| {
         Ok((
             (row.get::<_, String>(1)?, row.get::<_, String>(2)?),
             CurrentStatement {
@@ -178,10 +188,10 @@ fn current_statements(tx: &Transaction, uri: &str) -> Result<HashMap<(String, St
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-fn insert_statement(tx: &Transaction, entity_id: &str, uri: &str, new: &NewStatement, now: &str) -> Result<()> {
+fn insert_statement(tx: &Transaction, entity_id: &str, source_id: i64, new: &NewStatement, now: &str) -> Result<()> {
     let p = &new.provenance;
     tx.prepare_cached(
-        "INSERT INTO statements (entity_id, kind, source_zoo, source_uri, source_revision, method,
+        "INSERT INTO statements (entity_id, kind, source_zoo, source_id, source_revision, method,
                                  confidence, evidence, observed_at, valid_from)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
@@ -189,7 +199,7 @@ fn insert_statement(tx: &Transaction, entity_id: &str, uri: &str, new: &NewState
         entity_id,
         new.kind.as_str(),
         p.source.zoo,
-        uri,
+        source_id,
         p.source.revision,
         p.method.as_str(),
         p.confidence,
@@ -199,14 +209,21 @@ fn insert_statement(tx: &Transaction, entity_id: &str, uri: &str, new: &NewState
     ])?;
     let statement_id = tx.last_insert_rowid();
     for (field, value) in &new.attributes {
-        insert_fact(tx, statement_id, field, value, now)?;
+        insert_fact(tx, statement_id, field, value, None)?;
     }
     Ok(())
 }
 
-fn insert_fact(tx: &Transaction, statement_id: i64, field: &str, value: &Value, now: &str) -> Result<()> {
+/// `valid_from` is `None` for facts born with their statement: they share its start.
+fn insert_fact(
+    tx: &Transaction,
+    statement_id: i64,
+    field: &str,
+    value: &Value,
+    valid_from: Option<&str>,
+) -> Result<()> {
     tx.prepare_cached("INSERT INTO facts (statement_id, field, value, valid_from) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![statement_id, field, serde_json::to_string(value)?, now])?;
+        .execute(params![statement_id, field, serde_json::to_string(value)?, valid_from])?;
     Ok(())
 }
 
@@ -240,11 +257,11 @@ fn update_statement(tx: &Transaction, existing: &CurrentStatement, new: &NewStat
             Some((_, old)) if old == text => {}
             Some((fact_id, _)) => {
                 close_fact(tx, fact_id, now)?;
-                insert_fact(tx, existing.id, field, value, now)?;
+                insert_fact(tx, existing.id, field, value, Some(now))?;
                 facts_changed = true;
             }
             None => {
-                insert_fact(tx, existing.id, field, value, now)?;
+                insert_fact(tx, existing.id, field, value, Some(now))?;
                 facts_changed = true;
             }
         }

@@ -10,7 +10,7 @@ use macaroni_format::{Kind, Provenance, Record};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde_json::{Map, Value};
 
-use crate::rows::{provenance_at, trust_order, PROVENANCE_COLUMNS};
+use crate::rows::{provenance_at, trust_order, PROVENANCE_COLUMNS, STATEMENTS};
 use crate::Result;
 
 /// An entity merged from all its current statements.
@@ -30,7 +30,7 @@ struct StatementRow {
 
 pub(crate) fn merged(conn: &Connection, entity_id: &str) -> Result<Option<Merged>> {
     let sql = format!(
-        "SELECT s.id, s.kind, {PROVENANCE_COLUMNS} FROM statements s WHERE s.entity_id = ?1 AND s.valid_to IS NULL"
+        "SELECT s.id, s.kind, {PROVENANCE_COLUMNS} FROM {STATEMENTS} WHERE s.entity_id = ?1 AND s.valid_to IS NULL"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows: Vec<StatementRow> = stmt
@@ -109,43 +109,30 @@ fn delete_derived(tx: &Transaction, entity_id: &str) -> Result<()> {
 }
 
 fn write_derived(tx: &Transaction, entity_id: &str, entity: &Merged, now: &str) -> Result<()> {
-    let Ok(record) = Record::from_parts(entity.kind, entity_id, &entity.provenance, entity.attributes.clone()) else {
-        // Statements of one kind always rebuild into a record; if stored JSON was edited by hand
-        // into something else, keep the entity row but no typed row.
-        return write_entity_row(tx, entity_id, entity, None, now);
-    };
-    write_entity_row(tx, entity_id, entity, Some(&record), now)?;
-    write_typed_row(tx, &record, &entity.provenance)
+    write_entity_row(tx, entity_id, entity, now)?;
+    // Statements of one kind always rebuild into a record; if stored JSON was edited by hand into
+    // something else, the entity keeps its entity row but gets no typed row.
+    match Record::from_parts(entity.kind, entity_id, &entity.provenance, entity.attributes.clone()) {
+        Ok(record) => write_typed_row(tx, &record, &entity.provenance),
+        Err(_) => Ok(()),
+    }
 }
 
 fn text_attr(attributes: &Map<String, Value>, key: &str) -> Option<String> {
     attributes.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
-fn write_entity_row(
-    tx: &Transaction,
-    entity_id: &str,
-    entity: &Merged,
-    record: Option<&Record>,
-    now: &str,
-) -> Result<()> {
+fn write_entity_row(tx: &Transaction, entity_id: &str, entity: &Merged, now: &str) -> Result<()> {
     let attrs = &entity.attributes;
     let name = text_attr(attrs, "name").or_else(|| text_attr(attrs, "title"));
-    let data = match record {
-        Some(record) => serde_json::to_string(record)?,
-        None => serde_json::to_string(attrs)?,
-    };
-    tx.prepare_cached(
-        "INSERT INTO entities (id, kind, name, data, sources, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        entity_id,
-        entity.kind.as_str(),
-        name,
-        data,
-        entity.sources as i64,
-        now
-    ])?;
+    tx.prepare_cached("INSERT INTO entities (id, kind, name, sources, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute(params![
+            entity_id,
+            entity.kind.as_str(),
+            name,
+            entity.sources as i64,
+            now
+        ])?;
     if matches!(
         entity.kind,
         Kind::Relation | Kind::Evaluation | Kind::CostMeasurement | Kind::TrainingRun | Kind::DataInstance

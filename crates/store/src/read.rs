@@ -7,7 +7,7 @@ use macaroni_format::{Kind, Provenance, Record};
 use rusqlite::{params, OptionalExtension};
 use serde_json::{Map, Value};
 
-use crate::rows::{provenance_at, trust_order, PROVENANCE_COLUMNS};
+use crate::rows::{provenance_at, trust_order, PROVENANCE_COLUMNS, STATEMENTS};
 use crate::{derive, Result, Store, StoreError};
 
 /// One entity with what surrounds it.
@@ -63,9 +63,9 @@ impl Store {
     pub fn export_each(&self, kind: Option<Kind>, mut each: impl FnMut(Record) -> Result<()>) -> Result<usize> {
         let sql = format!(
             "SELECT s.id, s.entity_id, s.kind, {PROVENANCE_COLUMNS}, f.field, f.value
-             FROM statements s LEFT JOIN facts f ON f.statement_id = s.id AND f.valid_to IS NULL
+             FROM {STATEMENTS} LEFT JOIN facts f ON f.statement_id = s.id AND f.valid_to IS NULL
              WHERE s.valid_to IS NULL AND (?1 IS NULL OR s.kind = ?1)
-             ORDER BY s.entity_id, s.source_uri, s.method, s.id, f.field"
+             ORDER BY s.entity_id, src.uri, s.method, s.id, f.field"
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query(params![kind.map(Kind::as_str)])?;
@@ -115,10 +115,10 @@ impl Store {
         let mut best: Option<(Kind, Provenance)> = None;
         let sql = format!(
             "SELECT s.kind, {PROVENANCE_COLUMNS}, f.field, f.value
-             FROM statements s JOIN facts f ON f.statement_id = s.id
+             FROM {STATEMENTS} JOIN facts f ON f.statement_id = s.id
              WHERE s.entity_id = ?1
                AND s.valid_from <= ?2 AND (s.valid_to IS NULL OR s.valid_to > ?2)
-               AND f.valid_from <= ?2 AND (f.valid_to IS NULL OR f.valid_to > ?2)"
+               AND COALESCE(f.valid_from, s.valid_from) <= ?2 AND (f.valid_to IS NULL OR f.valid_to > ?2)"
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows: Vec<(Kind, Provenance, String, String)> = stmt
@@ -148,9 +148,9 @@ impl Store {
     /// Every version of every attribute of `id`, oldest first.
     pub fn history(&self, id: &str) -> Result<Vec<FactVersion>> {
         let mut stmt = self.conn.prepare(
-            "SELECT f.field, f.value, s.source_uri, s.method, f.valid_from, f.valid_to
-             FROM facts f JOIN statements s ON s.id = f.statement_id
-             WHERE s.entity_id = ?1 ORDER BY f.field, f.valid_from, f.id",
+            "SELECT f.field, f.value, src.uri, s.method, COALESCE(f.valid_from, s.valid_from) AS since, f.valid_to
+             FROM facts f JOIN statements s ON s.id = f.statement_id JOIN sources src ON src.id = s.source_id
+             WHERE s.entity_id = ?1 ORDER BY f.field, since, f.id",
         )?;
         let rows = stmt.query_map([id], |row| {
             Ok((
@@ -184,13 +184,19 @@ impl Store {
         };
         let mut statements = Vec::new();
         self.statements_of(id, &mut statements)?;
-        let outgoing = self.derived_records("SELECT data FROM entities e JOIN relations r ON r.id = e.id WHERE r.subject = ?1 ORDER BY r.relation, r.object", id)?;
-        let incoming = self.derived_records("SELECT data FROM entities e JOIN relations r ON r.id = e.id WHERE r.object = ?1 ORDER BY r.relation, r.subject", id)?;
-        let evaluations = self.derived_records("SELECT data FROM entities e JOIN evaluations v ON v.id = e.id WHERE v.model_id = ?1 ORDER BY v.dataset_id, v.metric_type, v.id", id)?;
-        let costs = self.derived_records(
-            "SELECT data FROM entities e JOIN cost_measurements c ON c.id = e.id WHERE c.model_id = ?1 ORDER BY c.id",
+        let outgoing = self.derived_records(
+            "SELECT id FROM relations WHERE subject = ?1 ORDER BY relation, object",
             id,
         )?;
+        let incoming = self.derived_records(
+            "SELECT id FROM relations WHERE object = ?1 ORDER BY relation, subject",
+            id,
+        )?;
+        let evaluations = self.derived_records(
+            "SELECT id FROM evaluations WHERE model_id = ?1 ORDER BY dataset_id, metric_type, id",
+            id,
+        )?;
+        let costs = self.derived_records("SELECT id FROM cost_measurements WHERE model_id = ?1 ORDER BY id", id)?;
         Ok(Some(EntityView {
             id: id.to_string(),
             kind: merged.kind(),
@@ -205,8 +211,8 @@ impl Store {
 
     fn statements_of(&self, id: &str, out: &mut Vec<Record>) -> Result<()> {
         let sql = format!(
-            "SELECT s.id, s.kind, {PROVENANCE_COLUMNS} FROM statements s
-             WHERE s.entity_id = ?1 AND s.valid_to IS NULL ORDER BY s.source_uri, s.method"
+            "SELECT s.id, s.kind, {PROVENANCE_COLUMNS} FROM {STATEMENTS}
+             WHERE s.entity_id = ?1 AND s.valid_to IS NULL ORDER BY src.uri, s.method"
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let heads: Vec<(i64, String, Provenance)> = stmt
@@ -227,12 +233,15 @@ impl Store {
         Ok(())
     }
 
+    /// The merged records of the ids a query over a derived table returns.
     fn derived_records(&self, sql: &str, id: &str) -> Result<Vec<Record>> {
         let mut stmt = self.conn.prepare(sql)?;
-        let rows = stmt.query_map([id], |row| row.get::<_, String>(0))?;
-        let mut records = Vec::new();
-        for data in rows {
-            records.push(serde_json::from_str(&data?)?);
+        let ids: Vec<String> = stmt
+            .query_map([id], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut records = Vec::with_capacity(ids.len());
+        for related in ids {
+            records.extend(self.merged(&related)?);
         }
         Ok(records)
     }
@@ -251,7 +260,7 @@ impl Store {
             kinds: grouped("SELECT kind, COUNT(*) FROM entities GROUP BY kind")?,
             relations: grouped("SELECT relation, COUNT(*) FROM relations GROUP BY relation")?,
             zoos: grouped("SELECT zoo, COUNT(*) FROM models GROUP BY zoo")?,
-            sources: count("SELECT COUNT(DISTINCT source_uri) FROM statements WHERE valid_to IS NULL")?,
+            sources: count("SELECT COUNT(DISTINCT source_id) FROM statements WHERE valid_to IS NULL")?,
             statements_current: count("SELECT COUNT(*) FROM statements WHERE valid_to IS NULL")?,
             statements_closed: count("SELECT COUNT(*) FROM statements WHERE valid_to IS NOT NULL")?,
             facts_current: count("SELECT COUNT(*) FROM facts WHERE valid_to IS NULL")?,

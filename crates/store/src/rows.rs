@@ -4,9 +4,13 @@ use std::cmp::Ordering;
 
 use macaroni_format::{Method, Provenance, Source};
 
-/// The provenance columns of `statements s`, in the order [`provenance_at`] reads them.
+/// The provenance columns of `statements s` joined with [`STATEMENTS`]' `sources src`, in the order
+/// [`provenance_at`] reads them.
 pub(crate) const PROVENANCE_COLUMNS: &str =
-    "s.source_zoo, s.source_uri, s.source_revision, s.method, s.confidence, s.evidence, s.observed_at";
+    "s.source_zoo, src.uri, s.source_revision, s.method, s.confidence, s.evidence, s.observed_at";
+
+/// Statements with their source uri.
+pub(crate) const STATEMENTS: &str = "statements s JOIN sources src ON src.id = s.source_id";
 
 /// Reads the [`PROVENANCE_COLUMNS`] starting at column `start`.
 pub(crate) fn provenance_at(row: &rusqlite::Row, start: usize) -> rusqlite::Result<Provenance> {

@@ -9,6 +9,12 @@ use crate::StoreError;
 const MIGRATIONS: &[&str] = &[
     // 1: history-keeping fact store and the typed tables derived from it.
     r#"
+    -- A document facts were read from (a file path or URL), stored once.
+    CREATE TABLE sources (
+        id  INTEGER PRIMARY KEY,
+        uri TEXT NOT NULL UNIQUE
+    );
+
     -- What one source says about one entity (or relation) with one method. Closed (valid_to set)
     -- when the source stops saying it.
     CREATE TABLE statements (
@@ -16,7 +22,7 @@ const MIGRATIONS: &[&str] = &[
         entity_id       TEXT NOT NULL,
         kind            TEXT NOT NULL,
         source_zoo      TEXT NOT NULL,
-        source_uri      TEXT NOT NULL,
+        source_id       INTEGER NOT NULL REFERENCES sources(id),
         source_revision TEXT,
         method          TEXT NOT NULL,
         confidence      REAL NOT NULL,
@@ -25,7 +31,7 @@ const MIGRATIONS: &[&str] = &[
         valid_from      TEXT NOT NULL,
         valid_to        TEXT
     );
-    CREATE INDEX statements_current_by_source ON statements(source_uri) WHERE valid_to IS NULL;
+    CREATE INDEX statements_current_by_source ON statements(source_id) WHERE valid_to IS NULL;
     CREATE INDEX statements_by_entity ON statements(entity_id);
 
     -- One attribute value of a statement, versioned: a changed value closes the old row.
@@ -34,17 +40,16 @@ const MIGRATIONS: &[&str] = &[
         statement_id INTEGER NOT NULL REFERENCES statements(id),
         field        TEXT NOT NULL,
         value        TEXT NOT NULL,      -- JSON
-        valid_from   TEXT NOT NULL,
+        valid_from   TEXT,               -- NULL: since its statement's valid_from
         valid_to     TEXT
     );
     CREATE INDEX facts_by_statement ON facts(statement_id, field);
 
-    -- Derived, current view: one row per entity with its merged attributes.
+    -- Derived, current view: one row per entity (merged attributes are rebuilt from facts on demand).
     CREATE TABLE entities (
         id         TEXT PRIMARY KEY,
         kind       TEXT NOT NULL,
         name       TEXT,
-        data       TEXT NOT NULL,        -- merged JSON record
         sources    INTEGER NOT NULL,
         updated_at TEXT NOT NULL
     );
@@ -145,8 +150,13 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX training_runs_by_model ON training_runs(model_id);
 
-    -- Full text over names, descriptions and card text; rowid = entities.rowid.
-    CREATE VIRTUAL TABLE search USING fts5(name, description, body, tokenize = 'unicode61 remove_diacritics 2');
+    -- Full text over names, descriptions and card text; rowid = entities.rowid. Contentless: the
+    -- text already lives in facts, the index only needs the tokens.
+    CREATE VIRTUAL TABLE search USING fts5(
+        name, description, body,
+        content = '', contentless_delete = 1,
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
     "#,
 ];
 

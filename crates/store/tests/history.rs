@@ -173,3 +173,37 @@ fn reopening_keeps_data_and_schema() {
     assert_eq!(store.schema_version().unwrap(), macaroni_store::SCHEMA_VERSION);
     assert_eq!(store.stats().unwrap().kinds.get("model"), Some(&1));
 }
+
+#[test]
+fn full_text_follows_the_current_card_text() {
+    let mut store = Store::open_in_memory().unwrap();
+    let model = |text: &str, at: &str| SourceBatch {
+        uri: URI.into(),
+        records: vec![Record::Model(Model {
+            id: "hf:acme/tiny".into(),
+            provenance: Provenance::declared("huggingface", URI, at),
+            name: Some("tiny".into()),
+            card_text: Some(text.into()),
+            ..Model::default()
+        })],
+    };
+    store
+        .apply(
+            &[model(
+                "A sentiment classifier for movie reviews.",
+                "2026-01-01T00:00:00Z",
+            )],
+            "2026-01-01T00:00:00Z",
+        )
+        .unwrap();
+    let hits = store.search_text("sentiment", 10).unwrap();
+    assert_eq!(hits, vec![("hf:acme/tiny".to_string(), "model".to_string())]);
+    store
+        .apply(
+            &[model("A summariser for news articles.", "2026-02-01T00:00:00Z")],
+            "2026-02-01T00:00:00Z",
+        )
+        .unwrap();
+    assert!(store.search_text("sentiment", 10).unwrap().is_empty());
+    assert_eq!(store.search_text("summariser", 10).unwrap().len(), 1);
+}
