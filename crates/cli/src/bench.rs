@@ -78,6 +78,7 @@ pub fn run(db: &Path, command: BenchCommand) -> anyhow::Result<ExitCode> {
         "unchanged",
         "seconds",
         "files/s",
+        "records/s",
         "MB/s",
     ];
     println!("{}", output::table(&header, rows));
@@ -106,6 +107,7 @@ fn row(input: &str, pass: &str, report: &IngestReport) -> Vec<String> {
         report.summary.total(Change::Unchanged).to_string(),
         format!("{seconds:.2}"),
         format!("{:.0}", report.files as f64 / seconds),
+        format!("{:.0}", report.records as f64 / seconds),
         format!("{:.2}", mb / seconds),
     ]
 }
