@@ -8,7 +8,8 @@
 use std::collections::HashSet;
 
 use macaroni_format::{
-    id, DatasetRef, Evaluation, EvaluationSource, MetricRef, Provenance, Record, Relation, RelationKind, TaskRef,
+    id, DataInstance, DatasetRef, Evaluation, EvaluationSource, MetricRef, Provenance, Record, Relation, RelationKind,
+    TaskRef,
 };
 use serde_json::{Map, Value};
 
@@ -45,6 +46,7 @@ pub(crate) fn read(model_id: &str, data: &Map<String, Value>, prov: &Provenance,
     };
     let mut seen = HashSet::new();
     let mut datasets = HashSet::new();
+    let mut slices = HashSet::new();
     for (e, entry) in list.iter().enumerate() {
         let Some(results) = entry.get("results").and_then(Value::as_array) else {
             out.warn(
@@ -69,6 +71,11 @@ pub(crate) fn read(model_id: &str, data: &Map<String, Value>, prov: &Provenance,
                 let evaluation = unique_id(evaluation, &mut seen);
                 if let Some(dataset_id) = &evaluation.dataset.id {
                     datasets.insert(dataset_id.clone());
+                }
+                if let Some(slice) = data_instance(&evaluation, prov) {
+                    if slices.insert(slice.id.clone()) {
+                        out.records.push(Record::DataInstance(slice));
+                    }
                 }
                 out.records.push(Record::Evaluation(evaluation));
             }
@@ -221,6 +228,26 @@ fn evaluation(
         verified: metric.get("verified").and_then(Value::as_bool),
         source: parts.source.clone(),
         extra: extra.into_iter().collect(),
+    })
+}
+
+/// The dataset slice (config and/or split) an evaluation names, as a data instance.
+fn data_instance(evaluation: &Evaluation, prov: &Provenance) -> Option<DataInstance> {
+    let dataset = &evaluation.dataset;
+    let config = dataset.config.as_ref().and_then(scalar_string);
+    let split = dataset.split.as_ref().and_then(scalar_string);
+    let dataset_id = dataset.id.as_ref()?;
+    if config.is_none() && split.is_none() {
+        return None;
+    }
+    Some(DataInstance {
+        id: id::data_instance(dataset_id, config.as_deref(), split.as_deref()),
+        provenance: prov.clone(),
+        dataset: Some(dataset_id.clone()),
+        config,
+        split,
+        revision: dataset.revision.as_ref().and_then(scalar_string),
+        ..DataInstance::default()
     })
 }
 
