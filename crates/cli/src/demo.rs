@@ -79,6 +79,8 @@ pub fn quickstart(db: &Path) -> anyhow::Result<ExitCode> {
         &crate::now(),
     )?;
     println!("  {:<12} {:>3} curated cross-zoo links and papers", "bundle", count);
+    let enrichment = crate::enrich::run_enrichment(&mut store)?;
+    println!("  {}", crate::enrich::summary_line(&enrichment));
 
     let stats = store.stats()?;
     let n = |k: &str| stats.kinds.get(k).copied().unwrap_or(0);
@@ -104,6 +106,8 @@ pub fn quickstart(db: &Path) -> anyhow::Result<ExitCode> {
     println!("  macaroni{db_arg} show hf:deepset/roberta-base-squad2");
     println!("  macaroni{db_arg} show timm:resnet50.a1_in1k");
     println!("  macaroni{db_arg} show tfhub:google/imagenet/mobilenet_v2_100_224/classification/5");
+    println!("  macaroni{db_arg} show dataset:imagenet-1k");
+    println!("  macaroni{db_arg} quality");
     println!("  macaroni{db_arg} export --format jsonl --kind evaluation");
     println!("  sqlite3 {} \"SELECT model_id, dataset_id, metric_type, numeric_value FROM evaluations ORDER BY numeric_value DESC LIMIT 5\"", db.display());
     Ok(ExitCode::SUCCESS)

@@ -27,16 +27,18 @@ pub struct IngestReport {
     pub summary: ApplySummary,
     pub warnings: Vec<Warning>,
     pub elapsed: Duration,
+    pub enrichment: Option<macaroni_enrich::EnrichReport>,
 }
 
-pub fn run(
-    db: &Path,
-    reader: &str,
-    paths: &[PathBuf],
-    strict: bool,
-    batch: usize,
-    format: Format,
-) -> anyhow::Result<ExitCode> {
+/// How `macaroni ingest` was asked to run.
+pub struct Options {
+    pub strict: bool,
+    pub batch: usize,
+    pub format: Format,
+    pub enrich: bool,
+}
+
+pub fn run(db: &Path, reader: &str, paths: &[PathBuf], options: Options) -> anyhow::Result<ExitCode> {
     let Some(reader) = ReaderKind::parse(reader) else {
         let names: Vec<&str> = ReaderKind::ALL.iter().map(|r| r.name()).collect();
         bail!("unknown reader `{reader}`; choose one of: {}", names.join(", "));
@@ -45,10 +47,13 @@ pub fn run(
     let (files, walk_warnings) = collect_files(reader, paths);
     let total = files.len() as u64;
     let documents = files.into_iter().map(|(root, path)| read_document(&root, &path));
-    let mut report = ingest_documents(&mut store, reader, documents, total, batch.max(1), true)?;
+    let mut report = ingest_documents(&mut store, reader, documents, total, options.batch.max(1), true)?;
     report.warnings.splice(0..0, walk_warnings);
-    print_report(reader.name(), &report, format)?;
-    Ok(if strict && !report.warnings.is_empty() {
+    if options.enrich {
+        report.enrichment = Some(crate::enrich::run_enrichment(&mut store)?);
+    }
+    print_report(reader.name(), &report, options.format)?;
+    Ok(if options.strict && !report.warnings.is_empty() {
         ExitCode::from(4)
     } else {
         ExitCode::SUCCESS
@@ -174,6 +179,11 @@ pub fn print_report(label: &str, report: &IngestReport, format: Format) -> anyho
             "seconds": report.elapsed.as_secs_f64(),
             "counts": counts,
             "warnings": warnings,
+            "enrichment": report.enrichment.as_ref().map(|e| json!({
+                "links_added": e.summary.count(Category::Relations, Change::Added),
+                "links_removed": e.summary.count(Category::Relations, Change::Removed),
+                "unresolved": e.unresolved.len(),
+            })),
         });
         println!("{}", serde_json::to_string_pretty(&body)?);
         return Ok(());
@@ -198,6 +208,9 @@ pub fn print_report(label: &str, report: &IngestReport, format: Format) -> anyho
         return output::print_csv(&header, &rows);
     }
     println!("{}", output::table(&header, rows));
+    if let Some(enrichment) = &report.enrichment {
+        println!("{}", crate::enrich::summary_line(enrichment));
+    }
     if report.warnings.is_empty() {
         println!("No warnings.");
         return Ok(());

@@ -6,6 +6,7 @@
 
 mod bench;
 mod demo;
+mod enrich;
 mod ingest;
 mod inspect;
 mod output;
@@ -54,6 +55,37 @@ enum Command {
         batch: usize,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Do not run enrichment after reading.
+        #[arg(long)]
+        no_enrich: bool,
+    },
+    /// Link raw names to canonical datasets, tasks, metrics, licenses and architectures; infer lineage.
+    #[command(
+        after_help = "Runs after every ingest too (unless --no-enrich); running it again changes nothing.
+
+Examples:
+  macaroni enrich
+  macaroni enrich --report
+  macaroni enrich --format json"
+    )]
+    Enrich {
+        /// List the names no rule resolved, most used first.
+        #[arg(long)]
+        report: bool,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Completeness per zoo and the contradictions found (license, value range, unknown datasets,
+    /// missing base models, lineage cycles).
+    #[command(after_help = "Examples:
+  macaroni quality
+  macaroni quality --format json > quality.json")]
+    Quality {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Flags shown per check in the table.
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
     },
     /// Show one entity: its merged attributes, sources, relations, evaluations and costs.
     #[command(
@@ -111,6 +143,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    restore_default_sigpipe();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -129,7 +162,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             strict,
             batch,
             format,
-        } => ingest::run(&cli.db, &reader, &paths, strict, batch, format),
+            no_enrich,
+        } => ingest::run(
+            &cli.db,
+            &reader,
+            &paths,
+            ingest::Options {
+                strict,
+                batch,
+                format,
+                enrich: !no_enrich,
+            },
+        ),
+        Command::Enrich { report, format } => enrich::enrich(&cli.db, report, format),
+        Command::Quality { format, limit } => enrich::quality(&cli.db, format, limit),
         Command::Show {
             id,
             format,
@@ -147,6 +193,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench { what } => bench::run(&cli.db, what),
+    }
+}
+
+/// `macaroni export | head` should stop quietly, as other Unix tools do, instead of failing on
+/// the closed pipe: Rust ignores SIGPIPE by default, so restore the default action.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any other thread exists; setting the
+    // disposition of SIGPIPE to its default has no other effect on this process.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

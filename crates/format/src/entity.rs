@@ -293,6 +293,9 @@ pub struct License {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spdx: Option<String>,
+    /// `permissive`, `copyleft`, `non-commercial`, `restricted` (use-based terms) or `unknown`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }

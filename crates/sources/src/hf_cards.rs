@@ -40,7 +40,7 @@ pub(crate) fn read(doc: &Document, text: &str, ctx: &ReadContext, out: &mut Read
         return;
     }
 
-    let repo = repo_id(doc, &data, &sections);
+    let repo = repo_id(doc, &data, &sections, split.body);
     let model_id = id::hf_model(&repo.id);
     let provenance = ctx.provenance("huggingface", doc);
     let mut model = Model {
@@ -114,7 +114,7 @@ struct RepoId {
 
 /// The repository id: from the folder layout `<org>/<name>/README.md`, the legacy
 /// `<name>-README.md` file name, a full id in model-index / model_name, else a local stand-in.
-fn repo_id(doc: &Document, data: &Map<String, Value>, sections: &[Section]) -> RepoId {
+fn repo_id(doc: &Document, data: &Map<String, Value>, sections: &[Section], body: &str) -> RepoId {
     // The full path, not the one relative to the folder named, so that a single README.md given
     // as a file still yields its `<org>/<name>`.
     let full_path = Path::new(&doc.uri);
@@ -132,9 +132,12 @@ fn repo_id(doc: &Document, data: &Map<String, Value>, sections: &[Section]) -> R
             known: true,
         };
     }
+    // A card that names itself after its base ("X is a fine-tuned version of X", the Trainer's
+    // default output name) says nothing about its own repository.
+    let own_name = |n: &String| is_plausible_repo_name(n) && !names_base(n, data, body);
     let declared = model_index::entry_name(data)
         .or_else(|| data.get("model_name").and_then(Value::as_str).map(str::to_string))
-        .filter(|n| is_plausible_repo_name(n));
+        .filter(own_name);
     if let Some(name) = declared {
         let known = name.contains('/');
         return RepoId {
@@ -142,12 +145,20 @@ fn repo_id(doc: &Document, data: &Map<String, Value>, sections: &[Section]) -> R
             known,
         };
     }
-    let title = markdown::title(sections).filter(|t| is_plausible_repo_name(t));
+    let title = markdown::title(sections).filter(|t| own_name(&t.to_string()));
     let stem = doc.relative_path.file_stem().and_then(|s| s.to_str()).unwrap_or("card");
     RepoId {
         id: format!("local/{}", title.unwrap_or(stem)),
         known: false,
     }
+}
+
+/// Whether `name` is the card's base model, declared or in the Trainer sentence.
+fn names_base(name: &str, data: &Map<String, Value>, body: &str) -> bool {
+    let declared = data.get("base_model").map(card_data::string_list).unwrap_or_default();
+    declared.iter().any(|b| b.eq_ignore_ascii_case(name))
+        || body.contains(&format!("fine-tuned version of [{name}]"))
+        || body.contains(&format!("fine-tuned version of {name} "))
 }
 
 fn is_plausible_repo_name(name: &str) -> bool {

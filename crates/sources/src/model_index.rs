@@ -104,10 +104,15 @@ fn codebase(doc: &Document, root: &Map<String, Value>, is_markdown: bool) -> Str
     if text.contains("pytorch-image-models") || (is_markdown && doc.relative_path.iter().any(|c| c == "hfdocs")) {
         return "timm".into();
     }
-    if text.contains("open-mmlab/mmpretrain")
-        || text.contains("open-mmlab/mmclassification")
-        || text.contains("openmmlab.com/mmclassification")
-    {
+    // mmpretrain absorbed mmclassification and mmselfsup; their metafiles still link the old names.
+    let mmpretrain_marks = ["mmpretrain", "mmclassification", "mmselfsup", "mmcls"];
+    let in_path = std::path::Path::new(&doc.uri)
+        .iter()
+        .any(|c| c.to_str().is_some_and(|c| mmpretrain_marks.contains(&c)));
+    let in_links = mmpretrain_marks
+        .iter()
+        .any(|m| text.contains(&format!("open-mmlab/{m}")) || text.contains(&format!("openmmlab.com/{m}")));
+    if in_path || in_links {
         return "mmpretrain".into();
     }
     if let Some(repo) = text

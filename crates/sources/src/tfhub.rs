@@ -88,7 +88,7 @@ fn model(
     doc: &Document,
     out: &mut ReadOutput,
 ) {
-    let model_id = id::tfhub_model(handle);
+    let model_id = id::tfhub_model(&variant_handle(kind, handle));
     let first = |key: &str| metadata.get(key).and_then(|v| v.first()).cloned();
     let all = |key: &str| metadata.get(key).cloned().unwrap_or_default();
     let (family, version) = split_version(handle);
@@ -160,6 +160,21 @@ fn model(
     }
     if let Some(publisher) = handle.split('/').next() {
         relate(out, RelationKind::PublishedBy, id::publisher(ZOO, publisher), publisher);
+    }
+}
+
+/// The handle a variant doc is known by. Older docs give variants their own handle
+/// (`google/lite-model/.../1`); newer ones repeat the model's handle and tell the variant only by
+/// their folder (`.../lite/1.md`), so the variant kind is appended to keep the two apart.
+fn variant_handle(kind: &str, handle: &str) -> String {
+    let is_variant = matches!(kind, "lite" | "tfjs" | "coral");
+    let marked = handle
+        .split('/')
+        .any(|part| part == kind || part.starts_with(&format!("{kind}-model")));
+    if is_variant && !marked {
+        format!("{handle}/{kind}")
+    } else {
+        handle.to_string()
     }
 }
 
@@ -259,6 +274,23 @@ mod tests {
         assert_eq!((kind.as_str(), handle), ("lite", "monatis/german-mbmelgan/lite/1"));
         assert_eq!(split_version(handle), ("monatis/german-mbmelgan/lite", Some("1")));
         assert_eq!(split_version("google/x"), ("google/x", None));
+    }
+
+    #[test]
+    fn variants_that_repeat_the_model_handle_get_their_own_id() {
+        assert_eq!(
+            variant_handle("lite", "google/aiy/vision/classifier/birds_V1/1"),
+            "google/aiy/vision/classifier/birds_V1/1/lite"
+        );
+        assert_eq!(
+            variant_handle("lite", "google/lite-model/imagenet/mobilenet_v2/1"),
+            "google/lite-model/imagenet/mobilenet_v2/1"
+        );
+        assert_eq!(
+            variant_handle("tfjs", "monatis/german-mbmelgan/tfjs/1"),
+            "monatis/german-mbmelgan/tfjs/1"
+        );
+        assert_eq!(variant_handle("module", "google/x/1"), "google/x/1");
     }
 
     #[test]

@@ -94,7 +94,20 @@ struct CurrentStatement {
 pub(crate) fn apply(tx: &Transaction, batches: &[SourceBatch], now: &str) -> Result<ApplySummary> {
     let mut summary = ApplySummary::default();
     let mut touched = BTreeSet::new();
+    // Two batches for one source in one call are one statement of that source, not a
+    // replacement of the first by the second.
+    let mut by_source: BTreeMap<&str, SourceBatch> = BTreeMap::new();
     for batch in batches {
+        by_source
+            .entry(batch.uri.as_str())
+            .or_insert_with(|| SourceBatch {
+                uri: batch.uri.clone(),
+                records: Vec::new(),
+            })
+            .records
+            .extend(batch.records.iter().cloned());
+    }
+    for batch in by_source.values() {
         apply_source(tx, batch, now, &mut summary, &mut touched)?;
     }
     derive::refresh(tx, &touched, now)?;

@@ -207,3 +207,17 @@ fn full_text_follows_the_current_card_text() {
     assert!(store.search_text("sentiment", 10).unwrap().is_empty());
     assert_eq!(store.search_text("summariser", 10).unwrap().len(), 1);
 }
+
+#[test]
+fn two_batches_of_one_source_in_one_call_are_merged() {
+    let mut store = Store::open_in_memory().unwrap();
+    let mut first = card("mit", 0.9, "2026-01-01T00:00:00Z");
+    let second = SourceBatch {
+        uri: URI.into(),
+        records: first.records.split_off(1),
+    };
+    store.apply(&[first, second], "2026-01-01T00:00:00Z").unwrap();
+    let stats = store.stats().unwrap();
+    assert_eq!(stats.kinds.get("model"), Some(&1));
+    assert_eq!(stats.kinds.get("evaluation"), Some(&1));
+}

@@ -105,7 +105,7 @@ pub(crate) fn read_card_data(
         );
         model.library = Some(library);
     }
-    base_models(&model_id, data, prov, out);
+    base_models(&model_id, data, prov, doc, out);
     arxiv_tags(&model_id, &model.tags, prov, out);
     model_index::read(&model_id, data, prov, doc, out);
     emissions(&model_id, data, prov, doc, out);
@@ -154,7 +154,7 @@ fn relate(out: &mut ReadOutput, subject: &str, kind: RelationKind, object: &str,
 /// `base_model` (a string or a list) with `base_model_relation`. When the relation is not
 /// declared, it is inferred the way the Hub does: several bases make a merge, an adapter library
 /// or quantisation tags say so, and otherwise it is a fine-tune.
-fn base_models(model_id: &str, data: &Map<String, Value>, prov: &Provenance, out: &mut ReadOutput) {
+fn base_models(model_id: &str, data: &Map<String, Value>, prov: &Provenance, doc: &Document, out: &mut ReadOutput) {
     let bases = data.get("base_model").map(string_list).unwrap_or_default();
     if bases.is_empty() {
         return;
@@ -171,6 +171,14 @@ fn base_models(model_id: &str, data: &Map<String, Value>, prov: &Provenance, out
         }
     };
     for base in bases {
+        if base.starts_with(['.', '/', '~']) || base.contains('\\') {
+            out.warn(
+                doc,
+                WarningKind::BadValue,
+                format!("base_model `{base}` is a local path, not a Hub id; skipped"),
+            );
+            continue;
+        }
         let relation =
             Relation::new(model_id, kind, &id::hf_model(&base), provenance.clone()).with_attribute("raw", base);
         out.records.push(Record::Relation(relation));

@@ -41,13 +41,16 @@ pub(crate) fn extract(
     let pattern = |confidence: f64, evidence: &str| {
         declared.with_method(Method::TextPattern, confidence, Some(markdown::truncate(evidence, 300)))
     };
-    let train_dataset = fine_tuned_from(model_id, body, &pattern, out);
-    training_run(model_id, &train_dataset, sections, &pattern, out);
+    let train_datasets: Vec<String> = fine_tuned_from(model_id, body, &pattern, out)
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+    training_run(model_id, &train_datasets, sections, &pattern, out);
     evaluation_set_results(
         model_id,
         task,
         body,
-        train_dataset.first().map(String::as_str),
+        train_datasets.first().map(String::as_str),
         &pattern,
         out,
     );
@@ -62,22 +65,29 @@ fn fine_tuned_from(
     body: &str,
     pattern: &dyn Fn(f64, &str) -> Provenance,
     out: &mut ReadOutput,
-) -> Vec<String> {
+) -> Vec<NamedDataset> {
     let (base, dataset, evidence) = if let Some(c) = FINE_TUNED_LINK.captures(body) {
         let url = c.get(2).map_or("", |m| m.as_str());
-        let from_url = HUB_PREFIXES.iter().find_map(|p| url.strip_prefix(p)).map(repo_from_url);
         let text = c.get(1).map_or("", |m| m.as_str()).to_string();
-        (
-            from_url.unwrap_or(text),
-            c.get(3).map(|m| m.as_str().to_string()),
-            c[0].to_string(),
-        )
+        // A local path (`/home/me/model`) names no Hub repository, whatever the link says.
+        let local_path = text.starts_with(['/', '.', '~']);
+        let from_url = HUB_PREFIXES
+            .iter()
+            .find_map(|p| url.strip_prefix(p))
+            .filter(|_| !local_path)
+            .map(repo_from_url);
+        let base = if local_path {
+            None
+        } else {
+            Some(from_url.unwrap_or(text))
+        };
+        (base, c.get(3).map(|m| m.as_str().to_string()), c[0].to_string())
     } else if let Some(c) = FINE_TUNED_PLAIN.captures(body) {
-        (c[1].to_string(), Some(c[2].to_string()), c[0].to_string())
+        (Some(c[1].to_string()), Some(c[2].to_string()), c[0].to_string())
     } else {
         return Vec::new();
     };
-    if is_real_name(&base) {
+    if let Some(base) = base.filter(|b| is_real_name(b)) {
         let relation = Relation::new(
             model_id,
             RelationKind::FineTunedFrom,
@@ -88,14 +98,17 @@ fn fine_tuned_from(
         out.records.push(Record::Relation(relation));
     }
     let datasets = dataset.map(|d| split_dataset_names(&d)).unwrap_or_default();
-    for name in &datasets {
-        let relation = Relation::new(
+    for dataset in &datasets {
+        let mut relation = Relation::new(
             model_id,
             RelationKind::TrainedOn,
-            &id::dataset(name),
+            &id::dataset(&dataset.name),
             pattern(0.8, &evidence),
         )
-        .with_attribute("raw", name.as_str());
+        .with_attribute("raw", dataset.name.as_str());
+        if let Some(config) = &dataset.config {
+            relation = relation.with_attribute("config", config.as_str());
+        }
         out.records.push(Record::Relation(relation));
     }
     datasets
@@ -107,22 +120,73 @@ fn repo_from_url(path: &str) -> String {
     parts.join("/")
 }
 
+/// Words that start a phrase rather than a name: "the following", "an unkown", "my own".
+const NOT_A_NAME_START: [&str; 14] = [
+    "a",
+    "an",
+    "the",
+    "this",
+    "that",
+    "these",
+    "those",
+    "my",
+    "our",
+    "your",
+    "their",
+    "its",
+    "some",
+    "following",
+];
+
 fn is_real_name(name: &str) -> bool {
     let lower = name.trim().to_lowercase();
-    !(lower.is_empty() || lower.contains('{') || ["none", "unknown", "an unknown", "null"].contains(&lower.as_str()))
+    let first_word = lower.split_whitespace().next().unwrap_or("");
+    !(lower.is_empty()
+        || lower.contains('{')
+        || ["none", "unknown", "null", "same", "above", "below"].contains(&lower.as_str())
+        || NOT_A_NAME_START.contains(&first_word))
 }
 
-/// "wikiann and conll2003" → two names; "an unknown" → none.
-fn split_dataset_names(raw: &str) -> Vec<String> {
+/// A dataset named by the Trainer sentence, with the config it may carry
+/// ("mozilla-foundation/common_voice_11_0 el", "GLUE MRPC").
+#[derive(Debug, Clone, PartialEq)]
+struct NamedDataset {
+    name: String,
+    config: Option<String>,
+}
+
+/// "wikiann and conll2003" → two names; "A, the B and the C" → three; "an unknown" → none.
+fn split_dataset_names(raw: &str) -> Vec<NamedDataset> {
     let raw = raw.trim().trim_matches('`');
     if !is_real_name(raw) {
         return Vec::new();
     }
-    let pieces: Vec<&str> = raw.split(" and ").flat_map(|p| p.split(", ")).map(str::trim).collect();
+    let pieces: Vec<&str> = raw
+        .split(" and ")
+        .flat_map(|p| p.split(", "))
+        .map(|p| p.trim().trim_start_matches("the ").trim())
+        .collect();
     if pieces.len() > 1 && pieces.iter().all(|p| !p.contains(' ') && is_real_name(p)) {
-        pieces.into_iter().map(str::to_string).collect()
-    } else {
-        vec![raw.to_string()]
+        return pieces.into_iter().map(with_config).collect();
+    }
+    vec![with_config(raw)]
+}
+
+/// "google/fleurs it_it" → fleurs with config `it_it`: the Trainer writes the config after the name.
+fn with_config(text: &str) -> NamedDataset {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let config_like = |w: &str| {
+        w.len() <= 10 && !w.contains('/') && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    match words.as_slice() {
+        [name, config] if config_like(config) => NamedDataset {
+            name: name.to_string(),
+            config: Some(config.to_string()),
+        },
+        _ => NamedDataset {
+            name: text.to_string(),
+            config: None,
+        },
     }
 }
 
@@ -286,7 +350,8 @@ mod tests {
             &|c, e| prov.with_method(Method::TextPattern, c, Some(e.into())),
             &mut out,
         );
-        assert_eq!(datasets, vec!["wikiann", "conll2003"]);
+        let names: Vec<&str> = datasets.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, vec!["wikiann", "conll2003"]);
         let objects: Vec<String> = out
             .records
             .iter()
@@ -309,6 +374,20 @@ mod tests {
     fn unknown_dataset_and_placeholders_give_nothing() {
         assert!(split_dataset_names("None").is_empty());
         assert!(split_dataset_names("an unknown").is_empty());
+        assert!(split_dataset_names("an unkown").is_empty());
+        assert!(split_dataset_names("following").is_empty());
         assert!(!is_real_name("{base_model}"));
+    }
+
+    #[test]
+    fn configs_and_lists_in_the_dataset_phrase() {
+        let named = split_dataset_names("mozilla-foundation/common_voice_11_0 el");
+        assert_eq!(named[0].name, "mozilla-foundation/common_voice_11_0");
+        assert_eq!(named[0].config.as_deref(), Some("el"));
+        let names: Vec<String> = split_dataset_names("train_a, the eval_b and the eval_c")
+            .into_iter()
+            .map(|d| d.name)
+            .collect();
+        assert_eq!(names, vec!["train_a", "eval_b", "eval_c"]);
     }
 }

@@ -1,0 +1,123 @@
+//! The contradiction checks that the shared data gives no example of, on small records of our own.
+
+use macaroni_enrich::quality::quality;
+use macaroni_format::{id, Evaluation, MetricRef, Model, Provenance, Record, Relation, RelationKind};
+use macaroni_store::{SourceBatch, Store};
+use serde_json::json;
+
+const NOW: &str = "2026-11-27T00:00:00Z";
+
+fn model(repo: &str, license: &str) -> Record {
+    Record::Model(Model {
+        id: id::hf_model(repo),
+        provenance: Provenance::declared("huggingface", &format!("/cards/{repo}/README.md"), NOW),
+        license: Some(license.into()),
+        ..Model::default()
+    })
+}
+
+fn store_with(records: Vec<Record>) -> Store {
+    let mut store = Store::open_in_memory().unwrap();
+    let batches: Vec<SourceBatch> = records
+        .into_iter()
+        .map(|r| SourceBatch {
+            uri: r.provenance().source.uri.clone(),
+            records: vec![r],
+        })
+        .collect();
+    store.apply(&batches, NOW).unwrap();
+    store
+}
+
+#[test]
+fn a_permissive_fine_tune_of_a_restricted_base_is_flagged() {
+    let prov = Provenance::declared("huggingface", "/cards/acme/chat-mit/README.md", NOW);
+    let store = store_with(vec![
+        model("meta-llama/Llama-2-7b-hf", "llama2"),
+        model("acme/chat-mit", "MIT"),
+        model("acme/chat-llama2", "llama2"),
+        Record::Relation(Relation::new(
+            "hf:acme/chat-mit",
+            RelationKind::FineTunedFrom,
+            "hf:meta-llama/Llama-2-7b-hf",
+            prov.clone(),
+        )),
+        Record::Relation(Relation::new(
+            "hf:acme/chat-llama2",
+            RelationKind::FineTunedFrom,
+            "hf:meta-llama/Llama-2-7b-hf",
+            prov,
+        )),
+    ]);
+    let report = quality(&store).unwrap();
+    let flags: Vec<_> = report
+        .flags
+        .iter()
+        .filter(|f| f.check == "license-more-permissive-than-base")
+        .collect();
+    assert_eq!(flags.len(), 1, "{flags:?}");
+    assert_eq!(flags[0].subject, "hf:acme/chat-mit");
+    assert!(
+        flags[0].detail.contains("mit (permissive)") && flags[0].detail.contains("llama2 (restricted)"),
+        "{}",
+        flags[0].detail
+    );
+    assert!(flags[0].files.iter().any(|f| f.ends_with("acme/chat-mit/README.md")));
+}
+
+#[test]
+fn values_outside_the_metric_range_are_flagged() {
+    let evaluation = |metric: &str, value: f64| {
+        Record::Evaluation(Evaluation {
+            id: format!("eval:hf:acme/m#{metric}/{value}"),
+            provenance: Provenance::declared("huggingface", "/cards/acme/m/README.md", NOW),
+            model: "hf:acme/m".into(),
+            metric: MetricRef {
+                metric_type: Some(metric.into()),
+                ..MetricRef::default()
+            },
+            value: json!(value),
+            numeric_value: Some(value),
+            ..Evaluation::default()
+        })
+    };
+    let store = store_with(vec![
+        evaluation("accuracy", 0.91),
+        evaluation("accuracy", 91.0),
+        evaluation("accuracy", 910.0),
+        evaluation("f1", -0.2),
+        evaluation("wer", 120.0),
+        evaluation("perplexity", 0.5),
+    ]);
+    let report = quality(&store).unwrap();
+    let flagged: Vec<&str> = report
+        .flags
+        .iter()
+        .filter(|f| f.check == "evaluation-value-out-of-range")
+        .map(|f| f.subject.as_str())
+        .collect();
+    // Accuracy on either scale is fine, 910 is not; negative F1 is not; WER may pass 100;
+    // perplexity cannot be below 1.
+    assert_eq!(
+        flagged,
+        vec![
+            "eval:hf:acme/m#accuracy/910",
+            "eval:hf:acme/m#f1/-0.2",
+            "eval:hf:acme/m#perplexity/0.5"
+        ]
+    );
+}
+
+#[test]
+fn vocabulary_aliases_are_unambiguous() {
+    let enricher = macaroni_enrich::Enricher::builtin().unwrap();
+    for (name, resolver) in [
+        ("datasets", &enricher.datasets),
+        ("tasks", &enricher.tasks),
+        ("metrics", &enricher.metrics),
+        ("licenses", &enricher.licenses),
+        ("architectures", &enricher.architectures),
+    ] {
+        assert!(resolver.conflicts().is_empty(), "{name}: {:?}", resolver.conflicts());
+    }
+}
