@@ -294,7 +294,7 @@ fn evaluation_set_results(
                 continue;
             };
             let name = name.trim();
-            if name.eq_ignore_ascii_case("loss") || name.is_empty() {
+            if name.is_empty() || is_training_log_field(name) {
                 continue;
             }
             let Some(number) = parse_number(raw) else {
@@ -326,6 +326,15 @@ fn evaluation_set_results(
             }));
         }
     }
+}
+
+/// Fields the Trainer logs beside the metrics: losses, timings, progress counters.
+fn is_training_log_field(name: &str) -> bool {
+    let key = id::slug(name).replace('_', "-");
+    key.contains("loss")
+        || key.contains("runtime")
+        || key.contains("per-second")
+        || ["epoch", "step", "total", "gen-len", "eval-gen-len", "learning-rate"].contains(&key.as_str())
 }
 
 fn arxiv_ids(body: &str) -> Vec<String> {
@@ -377,6 +386,24 @@ mod tests {
         assert!(split_dataset_names("an unkown").is_empty());
         assert!(split_dataset_names("following").is_empty());
         assert!(!is_real_name("{base_model}"));
+    }
+
+    #[test]
+    fn training_log_fields_are_not_metrics() {
+        for field in [
+            "Loss",
+            "eval_runtime",
+            "Eval Samples Per Second",
+            "epoch",
+            "Step",
+            "Gen Len",
+            "Validation Loss",
+        ] {
+            assert!(is_training_log_field(field), "{field}");
+        }
+        for metric in ["Accuracy", "F1", "Wer", "Rouge1"] {
+            assert!(!is_training_log_field(metric), "{metric}");
+        }
     }
 
     #[test]
