@@ -42,9 +42,33 @@ pub(crate) fn lineage(enricher: &Enricher, snapshot: &Snapshot, now: &str) -> So
             ));
         }
     }
+    tfhub_variants(snapshot, now, &mut records);
     SourceBatch {
         uri: "enrich:lineage".into(),
         records,
+    }
+}
+
+/// A TF Hub Lite, TF.js or Coral variant is its parent model in another format: `same_as`, on the
+/// evidence of the variant doc's `parent-model` line.
+fn tfhub_variants(snapshot: &Snapshot, now: &str, out: &mut Vec<Record>) {
+    for r in &snapshot.relations {
+        let is_variant = r.subject.starts_with("tfhub:")
+            && r.relation == RelationKind::DerivedFrom
+            && snapshot.models.contains_key(&r.object)
+            && r.subject != r.object;
+        if is_variant {
+            let evidence = format!("parent-model of {} is {}", r.subject, r.object);
+            out.push(Record::Relation(
+                Relation::new(
+                    &r.subject,
+                    RelationKind::SameAs,
+                    &r.object,
+                    provenance(now, 0.9, evidence),
+                )
+                .with_attribute("rule", "tfhub-variant"),
+            ));
+        }
     }
 }
 

@@ -18,6 +18,7 @@ pub(crate) struct SourceRelation {
     pub object: String,
     pub raw: Option<String>,
     pub confidence: f64,
+    pub method: Method,
     pub uri: String,
 }
 
@@ -62,6 +63,7 @@ impl Snapshot {
                         relation: r.relation,
                         object: r.object,
                         confidence: r.provenance.confidence,
+                        method: r.provenance.method,
                         uri: r.provenance.source.uri,
                     });
                 }

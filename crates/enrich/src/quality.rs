@@ -63,6 +63,7 @@ pub fn quality(store: &Store) -> Result<QualityReport, EnrichError> {
     flags.extend(unknown_datasets(&enricher, &snapshot));
     flags.extend(missing_bases(&snapshot));
     flags.extend(lineage_cycles(&snapshot));
+    flags.extend(declared_versus_extracted(&snapshot));
     Ok(QualityReport {
         completeness: completeness(&snapshot),
         flags,
@@ -302,6 +303,65 @@ fn missing_bases(snapshot: &Snapshot) -> Vec<Flag> {
             ),
             files: files.into_iter().map(str::to_string).collect(),
         })
+        .collect()
+}
+
+/// A base model that prose names but the declared metadata contradicts: both are kept (the
+/// declared one wins in the merged view), and the disagreement is flagged here.
+fn declared_versus_extracted(snapshot: &Snapshot) -> Vec<Flag> {
+    use macaroni_format::Method;
+    let name = |id: &str| {
+        id.trim_start_matches("hf:")
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_lowercase()
+    };
+    /// One model's bases by how they were obtained, and the files that name them.
+    #[derive(Default)]
+    struct Bases<'a> {
+        declared: BTreeSet<&'a str>,
+        extracted: BTreeSet<&'a str>,
+        files: BTreeSet<&'a str>,
+    }
+    let mut by_model: BTreeMap<&str, Bases> = BTreeMap::new();
+    for r in snapshot.relations.iter().filter(|r| r.relation.is_lineage()) {
+        let entry = by_model.entry(r.subject.as_str()).or_default();
+        match r.method {
+            Method::Declared | Method::Inferred | Method::Imported => entry.declared.insert(r.object.as_str()),
+            Method::TextPattern | Method::ParsedTable => entry.extracted.insert(r.object.as_str()),
+        };
+        entry.files.insert(r.uri.as_str());
+    }
+    by_model
+        .into_iter()
+        .filter_map(
+            |(
+                model,
+                Bases {
+                    declared,
+                    extracted,
+                    files,
+                },
+            )| {
+                let declared_names: BTreeSet<String> = declared.iter().map(|d| name(d)).collect();
+                let disagreeing: Vec<&str> = extracted
+                    .iter()
+                    .copied()
+                    .filter(|e| !declared_names.contains(&name(e)))
+                    .collect();
+                (!declared.is_empty() && !disagreeing.is_empty()).then(|| Flag {
+                    check: "declared-vs-extracted-base",
+                    subject: model.to_string(),
+                    detail: format!(
+                        "declared base {} but the text names {}",
+                        declared.iter().copied().collect::<Vec<_>>().join(", "),
+                        disagreeing.join(", ")
+                    ),
+                    files: files.into_iter().map(str::to_string).collect(),
+                })
+            },
+        )
         .collect()
 }
 

@@ -121,3 +121,48 @@ fn vocabulary_aliases_are_unambiguous() {
         assert!(resolver.conflicts().is_empty(), "{name}: {:?}", resolver.conflicts());
     }
 }
+
+#[test]
+fn prose_naming_another_base_than_the_yaml_is_flagged() {
+    use macaroni_format::Method;
+    let declared = Provenance::declared("huggingface", "/cards/acme/tuned/README.md", NOW);
+    let extracted = declared.with_method(
+        Method::TextPattern,
+        0.9,
+        Some("fine-tuned version of [bert-base-cased]".into()),
+    );
+    let store = store_with(vec![
+        model("acme/tuned", "mit"),
+        Record::Relation(Relation::new(
+            "hf:acme/tuned",
+            RelationKind::FineTunedFrom,
+            "hf:google-bert/bert-base-uncased",
+            declared.clone(),
+        )),
+        // The same base under its legacy name agrees; another model disagrees.
+        Record::Relation(Relation::new(
+            "hf:acme/tuned",
+            RelationKind::FineTunedFrom,
+            "hf:bert-base-uncased",
+            extracted.clone(),
+        )),
+        Record::Relation(Relation::new(
+            "hf:acme/tuned",
+            RelationKind::FineTunedFrom,
+            "hf:bert-base-cased",
+            extracted,
+        )),
+    ]);
+    let report = quality(&store).unwrap();
+    let flags: Vec<_> = report
+        .flags
+        .iter()
+        .filter(|f| f.check == "declared-vs-extracted-base")
+        .collect();
+    assert_eq!(flags.len(), 1);
+    assert!(
+        flags[0].detail.contains("hf:bert-base-cased") && !flags[0].detail.contains("hf:bert-base-uncased,"),
+        "{}",
+        flags[0].detail
+    );
+}

@@ -25,6 +25,23 @@ static FINE_TUNED_PLAIN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)fine-tuned version of `?([\w\-./]+[\w])`? on (?:the )?(.+?) dataset")
         .unwrap_or_else(|e| panic!("{e}"))
 });
+/// "Base model: [org/name](...)" or "**Base Model:** `org/name`" in the body.
+static BASE_MODEL_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?im)^[ \t>*-]*\**base[ _-]?model\**[ \t]*[:：][ \t]*\**[ \t]*\[?`?([A-Za-z0-9][\w.\-]*/[\w.\-]*[\w])")
+        .unwrap_or_else(|e| panic!("{e}"))
+});
+/// "110M parameters", "7 billion params".
+static PARAMETER_COUNT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(\d+(?:\.\d+)?)\s?(m|b|million|billion)\s+(?:trainable\s+)?(?:parameters|params)\b")
+        .unwrap_or_else(|e| panic!("{e}"))
+});
+static DOI: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b10\.\d{4,9}/[^\s)\]\x22'<>,;{}]+").unwrap_or_else(|e| panic!("{e}")));
+/// A dataset linked on the Hub: `huggingface.co/datasets/<org>/<name>`.
+static HUB_DATASET_LINK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"huggingface\.co/datasets/([A-Za-z0-9][\w.\-]*(?:/[A-Za-z0-9][\w.\-]*)?)")
+        .unwrap_or_else(|e| panic!("{e}"))
+});
 static ARXIV_LINK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"arxiv\.org/(?:abs|pdf)/(\d{4}\.\d{4,5})").unwrap_or_else(|e| panic!("{e}")));
 
@@ -56,6 +73,104 @@ pub(crate) fn extract(
     );
     for arxiv in arxiv_ids(body) {
         push_paper(out, model_id, &arxiv, pattern(0.8, &format!("arxiv.org/abs/{arxiv}")));
+    }
+    base_model_lines(model_id, body, &pattern, out);
+    parameter_count(model_id, body, &pattern, out);
+    dois(model_id, body, &pattern, out);
+    training_data_links(model_id, body, &pattern, out);
+}
+
+/// "Base model: org/name" lines, which many hand-written and tool-generated cards carry.
+fn base_model_lines(model_id: &str, body: &str, pattern: &dyn Fn(f64, &str) -> Provenance, out: &mut ReadOutput) {
+    let mut seen = std::collections::BTreeSet::new();
+    for caps in BASE_MODEL_LINE.captures_iter(body) {
+        let base = caps[1].to_string();
+        if !seen.insert(base.clone()) || id::hf_model(&base) == model_id {
+            continue;
+        }
+        let relation = Relation::new(
+            model_id,
+            RelationKind::FineTunedFrom,
+            &id::hf_model(&base),
+            pattern(0.7, &caps[0]),
+        )
+        .with_attribute("raw", base.as_str());
+        out.records.push(Record::Relation(relation));
+    }
+}
+
+/// A parameter count stated once ("110M parameters"); several different counts on one card
+/// usually compare models, so nothing is taken then.
+fn parameter_count(model_id: &str, body: &str, pattern: &dyn Fn(f64, &str) -> Provenance, out: &mut ReadOutput) {
+    let counts: std::collections::BTreeMap<u64, String> = PARAMETER_COUNT
+        .captures_iter(body)
+        .filter_map(|c| {
+            let number: f64 = c[1].parse().ok()?;
+            let scale = if c[2].to_lowercase().starts_with('b') { 1e9 } else { 1e6 };
+            Some(((number * scale).round() as u64, c[0].to_string()))
+        })
+        .collect();
+    if let [(count, evidence)] = counts.into_iter().collect::<Vec<_>>().as_slice() {
+        out.records.push(Record::Model(macaroni_format::Model {
+            id: model_id.to_string(),
+            provenance: pattern(0.7, evidence),
+            parameters: Some(*count),
+            ..macaroni_format::Model::default()
+        }));
+    }
+}
+
+/// DOIs in the body, usually of the paper that describes the model.
+fn dois(model_id: &str, body: &str, pattern: &dyn Fn(f64, &str) -> Provenance, out: &mut ReadOutput) {
+    let mut seen = std::collections::BTreeSet::new();
+    for m in DOI.find_iter(body) {
+        let doi = m.as_str().trim_end_matches(['.', ':']).to_string();
+        if !seen.insert(doi.to_lowercase()) {
+            continue;
+        }
+        let prov = pattern(0.6, &doi);
+        let paper_id = id::doi_paper(&doi);
+        out.records.push(Record::Paper(macaroni_format::Paper {
+            id: paper_id.clone(),
+            provenance: prov.clone(),
+            doi: Some(doi.clone()),
+            url: Some(format!("https://doi.org/{doi}")),
+            ..macaroni_format::Paper::default()
+        }));
+        out.records.push(Record::Relation(Relation::new(
+            model_id,
+            RelationKind::DescribedIn,
+            &paper_id,
+            prov,
+        )));
+    }
+}
+
+/// Hub dataset links inside a "Training data" section.
+fn training_data_links(model_id: &str, body: &str, pattern: &dyn Fn(f64, &str) -> Provenance, out: &mut ReadOutput) {
+    let mut in_section = false;
+    let mut seen = std::collections::BTreeSet::new();
+    for line in body.lines() {
+        if let Some(title) = line.trim_start().strip_prefix('#') {
+            in_section = title.to_lowercase().contains("training data");
+            continue;
+        }
+        if !in_section {
+            continue;
+        }
+        for caps in HUB_DATASET_LINK.captures_iter(line) {
+            let name = caps[1].trim_end_matches('.').to_string();
+            if seen.insert(name.clone()) {
+                let relation = Relation::new(
+                    model_id,
+                    RelationKind::TrainedOn,
+                    &id::dataset(&name),
+                    pattern(0.75, &caps[0]),
+                )
+                .with_attribute("raw", name.as_str());
+                out.records.push(Record::Relation(relation));
+            }
+        }
     }
 }
 
@@ -386,6 +501,47 @@ mod tests {
         assert!(split_dataset_names("an unkown").is_empty());
         assert!(split_dataset_names("following").is_empty());
         assert!(!is_real_name("{base_model}"));
+    }
+
+    #[test]
+    fn base_lines_parameter_counts_dois_and_training_data_links() {
+        let body = "# M\n\n- **Base model:** [sentence-transformers/all-distilroberta-v1](https://huggingface.co/x)\n\nIt has 110M parameters.\nCite doi:10.1145/3442188.3445922.\n\n## Training data\n\nWe used [this](https://huggingface.co/datasets/rajpurkar/squad_v2).\n\n## Other\n\nhttps://huggingface.co/datasets/not/training\n";
+        let mut out = ReadOutput::default();
+        let prov = Provenance::default();
+        let pattern = |c: f64, e: &str| prov.with_method(Method::TextPattern, c, Some(e.into()));
+        base_model_lines("hf:a/b", body, &pattern, &mut out);
+        parameter_count("hf:a/b", body, &pattern, &mut out);
+        dois("hf:a/b", body, &pattern, &mut out);
+        training_data_links("hf:a/b", body, &pattern, &mut out);
+        let ids: Vec<&str> = out.records.iter().map(|r| r.id()).collect();
+        assert_eq!(
+            ids,
+            vec![
+                "rel:hf:a/b|fine_tuned_from|hf:sentence-transformers/all-distilroberta-v1",
+                "hf:a/b",
+                "paper:doi:10.1145/3442188.3445922",
+                "rel:hf:a/b|described_in|paper:doi:10.1145/3442188.3445922",
+                "rel:hf:a/b|trained_on|dataset:rajpurkar-squad_v2",
+            ]
+        );
+        let Record::Model(m) = &out.records[1] else {
+            panic!("model")
+        };
+        assert_eq!(m.parameters, Some(110_000_000));
+    }
+
+    #[test]
+    fn two_different_parameter_counts_give_none() {
+        let mut out = ReadOutput::default();
+        let prov = Provenance::default();
+        let pattern = |c: f64, e: &str| prov.with_method(Method::TextPattern, c, Some(e.into()));
+        parameter_count(
+            "hf:a/b",
+            "ours has 66M parameters, BERT has 110M parameters",
+            &pattern,
+            &mut out,
+        );
+        assert!(out.records.is_empty());
     }
 
     #[test]
