@@ -47,7 +47,7 @@ pub fn run(db: &Path, command: BenchCommand) -> anyhow::Result<ExitCode> {
     let mut rows = Vec::new();
     match (shared, synthetic) {
         (Some(shared), _) => {
-            for (reader, folders) in shared_plan() {
+            for (reader, folders) in macaroni_sources::SHARED_DATA_LAYOUT {
                 let paths: Vec<PathBuf> = folders.iter().map(|f| shared.join(f)).collect();
                 for pass in ["first", "again"] {
                     let (files, _) = collect_files(reader, &paths);
@@ -109,18 +109,6 @@ fn row(input: &str, pass: &str, report: &IngestReport) -> Vec<String> {
         format!("{:.0}", report.files as f64 / seconds),
         format!("{:.0}", report.records as f64 / seconds),
         format!("{:.2}", mb / seconds),
-    ]
-}
-
-/// Each reader with the folders of `../shared/data` it reads.
-fn shared_plan() -> Vec<(ReaderKind, Vec<&'static str>)> {
-    vec![
-        (ReaderKind::HfCards, vec!["hf-model-cards"]),
-        (ReaderKind::HfApi, vec!["hf-api-models/responses"]),
-        (ReaderKind::Tfhub, vec!["tfhub.dev"]),
-        (ReaderKind::PytorchHub, vec!["pytorch-hub"]),
-        (ReaderKind::Timm, vec!["timm/results"]),
-        (ReaderKind::ModelIndex, vec!["mmpretrain", "timm/hfdocs"]),
     ]
 }
 

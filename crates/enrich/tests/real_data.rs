@@ -15,14 +15,7 @@ const NOW: &str = "2026-11-27T00:00:00Z";
 /// Ingests every reader's folder of ../shared/data into a database file, and enriches it.
 fn build(data: &Path, db: &Path) {
     let mut store = Store::open(db).unwrap();
-    let plan: [(ReaderKind, &[&str]); 6] = [
-        (ReaderKind::HfCards, &["hf-model-cards"]),
-        (ReaderKind::HfApi, &["hf-api-models/responses"]),
-        (ReaderKind::Tfhub, &["tfhub.dev"]),
-        (ReaderKind::PytorchHub, &["pytorch-hub"]),
-        (ReaderKind::Timm, &["timm/results"]),
-        (ReaderKind::ModelIndex, &["mmpretrain", "timm/hfdocs"]),
-    ];
+    let plan = macaroni_sources::SHARED_DATA_LAYOUT;
     let ctx = ReadContext {
         observed_at: NOW.into(),
     };

@@ -36,6 +36,16 @@ pub fn shared_data_dir() -> Option<std::path::PathBuf> {
         .then(|| beside_repo.canonicalize().unwrap_or(beside_repo))
 }
 
+/// Which folders of `../shared/data` each reader reads, for tests and benchmarks.
+pub const SHARED_DATA_LAYOUT: [(ReaderKind, &[&str]); 6] = [
+    (ReaderKind::HfCards, &["hf-model-cards"]),
+    (ReaderKind::HfApi, &["hf-api-models/responses"]),
+    (ReaderKind::Tfhub, &["tfhub.dev"]),
+    (ReaderKind::PytorchHub, &["pytorch-hub"]),
+    (ReaderKind::Timm, &["timm/results"]),
+    (ReaderKind::ModelIndex, &["mmpretrain", "timm/hfdocs"]),
+];
+
 /// For tests: [`shared_data_dir`], or `None` after printing why the caller skips. Under `CI=true`
 /// a missing folder is a failure, not a skip, so that CI cannot pass without the real data.
 pub fn shared_data_or_skip() -> Option<std::path::PathBuf> {

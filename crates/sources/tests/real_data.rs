@@ -60,14 +60,7 @@ fn yaml(text: &str) -> Option<Value> {
 #[test]
 fn every_file_becomes_records_or_a_warning() {
     let Some(data) = shared() else { return };
-    let plan: [(ReaderKind, &[&str]); 6] = [
-        (ReaderKind::HfCards, &["hf-model-cards"]),
-        (ReaderKind::HfApi, &["hf-api-models/responses"]),
-        (ReaderKind::Tfhub, &["tfhub.dev"]),
-        (ReaderKind::PytorchHub, &["pytorch-hub"]),
-        (ReaderKind::Timm, &["timm/results"]),
-        (ReaderKind::ModelIndex, &["mmpretrain", "timm/hfdocs"]),
-    ];
+    let plan = macaroni_sources::SHARED_DATA_LAYOUT;
     for (reader, folders) in plan {
         let folders: Vec<PathBuf> = folders.iter().map(|f| data.join(f)).collect();
         let outputs = read_all(reader, &folders);
