@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use macaroni_enrich::{enrich, quality::quality, Enricher, Resolution};
 use macaroni_format::{Kind, Record, RelationKind};
-use macaroni_sources::{collect_files, read_document, ReadContext, ReaderKind};
+use macaroni_sources::{collect_files, read_document, ReadContext};
 use macaroni_store::{Change, SourceBatch, Store};
 
 const NOW: &str = "2026-11-27T00:00:00Z";
