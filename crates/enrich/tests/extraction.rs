@@ -98,7 +98,7 @@ fn base_name(id: &str) -> String {
 fn facts(enricher: &Enricher, records: &[Record], from_prose: bool) -> Facts {
     let wanted = |m: Method| {
         if from_prose {
-            m == Method::TextPattern
+            matches!(m, Method::TextPattern | Method::ParsedTable)
         } else {
             m == Method::Declared || m == Method::Inferred
         }

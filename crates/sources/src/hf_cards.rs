@@ -8,10 +8,11 @@
 mod card_data;
 mod model_index;
 pub(crate) mod prose;
+mod tables;
 
 use std::path::Path;
 
-use macaroni_format::{id, Dataset, Model, Record};
+use macaroni_format::{id, Dataset, Method, Model, Record};
 use serde_json::{Map, Value};
 
 use crate::frontmatter::{self, looks_like_template};
@@ -58,7 +59,12 @@ pub(crate) fn read(doc: &Document, text: &str, ctx: &ReadContext, out: &mut Read
     }
     read_card_data(&mut model, &data, &provenance, doc, out);
     let declared_task = model.task.clone();
+    let model_name = model.name.clone().unwrap_or_default();
     out.records.push(Record::Model(model));
+    let table_provenance = |confidence: f64, evidence: &str| {
+        provenance.with_method(Method::ParsedTable, confidence, Some(markdown::truncate(evidence, 300)))
+    };
+    tables::extract(&model_id, &model_name, &sections, &table_provenance, out);
     prose::extract(
         &model_id,
         declared_task.as_deref(),

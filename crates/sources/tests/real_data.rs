@@ -447,3 +447,37 @@ fn hf_api_records_carry_counts_lineage_and_evaluations() {
         }
     }
 }
+
+#[test]
+fn evaluation_tables_in_prose_become_parsed_table_evaluations() {
+    let Some(data) = shared() else { return };
+    let card = data.join("hf-model-cards/transformers-model_cards/model_cards/Helsinki-NLP/opus-mt-en-de/README.md");
+    let outputs = read_all(ReaderKind::HfCards, std::slice::from_ref(&card));
+    let out = outputs.values().next().unwrap();
+    // The card's Benchmarks table, read here line by line: `| testset | BLEU | chr-F |`.
+    let text = std::fs::read_to_string(&card).unwrap();
+    let rows: Vec<Vec<String>> = text
+        .split("## Benchmarks")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with('|') && !l.contains("---") && !l.contains("testset"))
+        .map(|l| l.trim_matches('|').split('|').map(|c| c.trim().to_string()).collect())
+        .collect();
+    let parsed: Vec<_> = evaluations(out)
+        .filter(|e| e.provenance.method == Method::ParsedTable)
+        .collect();
+    assert_eq!(parsed.len(), 2 * rows.len());
+    for row in &rows {
+        for (metric, cell) in [("bleu", &row[1]), ("chr-f", &row[2])] {
+            let found = parsed
+                .iter()
+                .find(|e| {
+                    e.dataset.name.as_deref() == Some(row[0].as_str())
+                        && e.metric.metric_type.as_deref() == Some(metric)
+                })
+                .unwrap_or_else(|| panic!("{} {metric} missing", row[0]));
+            assert_eq!(found.numeric_value, Some(cell.parse::<f64>().unwrap()));
+        }
+    }
+}
