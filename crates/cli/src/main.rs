@@ -39,10 +39,10 @@ struct Cli {
 enum Command {
     /// Read metadata files with one reader and store them.
     #[command(
-        after_help = "Readers: hf-cards, hf-api, tfhub, pytorch-hub, timm, model-index.\n\nExamples:\n  macaroni ingest hf-cards ../shared/data/hf-model-cards\n  macaroni ingest timm ../shared/data/timm/results\n  macaroni ingest model-index ../shared/data/mmpretrain ../shared/data/timm/hfdocs --strict"
+        after_help = "Readers: hf-cards, hf-api, tfhub, pytorch-hub, timm, model-index, onnx.\n\nExamples:\n  macaroni ingest hf-cards ../shared/data/hf-model-cards\n  macaroni ingest timm ../shared/data/timm/results\n  macaroni ingest model-index ../shared/data/mmpretrain ../shared/data/timm/hfdocs --strict"
     )]
     Ingest {
-        /// The reader: hf-cards, hf-api, tfhub, pytorch-hub, timm or model-index.
+        /// The reader: hf-cards, hf-api, tfhub, pytorch-hub, timm, model-index or onnx.
         reader: String,
         /// Files or folders to read (folders are walked).
         #[arg(required = true)]

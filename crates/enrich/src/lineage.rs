@@ -42,23 +42,29 @@ pub(crate) fn lineage(enricher: &Enricher, snapshot: &Snapshot, now: &str) -> So
             ));
         }
     }
-    tfhub_variants(snapshot, now, &mut records);
+    format_variants(snapshot, now, &mut records);
     SourceBatch {
         uri: "enrich:lineage".into(),
         records,
     }
 }
 
-/// A TF Hub Lite, TF.js or Coral variant is its parent model in another format: `same_as`, on the
-/// evidence of the variant doc's `parent-model` line.
-fn tfhub_variants(snapshot: &Snapshot, now: &str, out: &mut Vec<Record>) {
-    for r in &snapshot.relations {
-        let is_variant = r.subject.starts_with("tfhub:")
-            && r.relation == RelationKind::DerivedFrom
-            && snapshot.models.contains_key(&r.object)
-            && r.subject != r.object;
-        if is_variant {
-            let evidence = format!("parent-model of {} is {}", r.subject, r.object);
+/// The same weights in another format: a TF Hub Lite, TF.js or Coral variant and its
+/// `parent-model`, an ONNX export and the timm or torchvision model it was exported from. Each keeps
+/// its `derived_from` edge; `same_as` is added when the original is in the repository.
+fn format_variants(snapshot: &Snapshot, now: &str, out: &mut Vec<Record>) {
+    for r in snapshot
+        .relations
+        .iter()
+        .filter(|r| r.relation == RelationKind::DerivedFrom)
+    {
+        let rule = match id::namespace(&r.subject) {
+            "tfhub" => "tfhub-variant",
+            "onnx" => "onnx-export",
+            _ => continue,
+        };
+        if snapshot.models.contains_key(&r.object) && r.subject != r.object {
+            let evidence = format!("{} is {} in another format ({rule})", r.subject, r.object);
             out.push(Record::Relation(
                 Relation::new(
                     &r.subject,
@@ -66,7 +72,7 @@ fn tfhub_variants(snapshot: &Snapshot, now: &str, out: &mut Vec<Record>) {
                     &r.object,
                     provenance(now, 0.9, evidence),
                 )
-                .with_attribute("rule", "tfhub-variant"),
+                .with_attribute("rule", rule),
             ));
         }
     }

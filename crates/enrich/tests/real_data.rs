@@ -236,3 +236,31 @@ fn flags_name_real_contradictions_and_their_files() {
         assert!(d.models > 0 && (0.0..=1.0).contains(&d.mean));
     }
 }
+
+#[test]
+fn onnx_exports_are_the_same_as_their_timm_originals() {
+    let Some(db) = database() else { return };
+    let store = Store::open(db).unwrap();
+    let mut links = Vec::new();
+    store
+        .export_each(Some(Kind::Relation), |record| {
+            if let Record::Relation(r) = record {
+                if r.relation == RelationKind::SameAs && r.subject.starts_with("onnx:") {
+                    links.push((r.subject, r.object));
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert!(!links.is_empty());
+    for (onnx, original) in &links {
+        assert!(
+            store.kind_of(original).unwrap() == Some(Kind::Model),
+            "{onnx} → {original} is not in the repository"
+        );
+        let name = original
+            .trim_start_matches("timm:")
+            .trim_start_matches("pytorch-hub:pytorch/vision/");
+        assert!(onnx.starts_with(&format!("onnx:{name}_Opset")), "{onnx} vs {original}");
+    }
+}

@@ -65,9 +65,12 @@ pub(crate) struct Parsed {
 /// so `language: no` remains Norwegian. Duplicate keys keep the last value, as PyYAML and the
 /// Hub do, and are reported.
 pub(crate) fn parse_yaml(yaml: &str) -> Result<Parsed, String> {
+    // A bare token such as `hash: 1432e562` is an out-of-range float to YAML 1.2; it becomes
+    // null instead of failing the whole file.
     let strict = serde_saphyr::options! {
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
         strict_booleans: true,
+        non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
     };
     match serde_saphyr::from_str_with_options::<Value>(yaml, strict) {
         Ok(value) => Ok(Parsed {
@@ -78,6 +81,7 @@ pub(crate) fn parse_yaml(yaml: &str) -> Result<Parsed, String> {
             let lenient = serde_saphyr::options! {
                 duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins,
                 strict_booleans: true,
+                non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
             };
             serde_saphyr::from_str_with_options::<Value>(yaml, lenient)
                 .map(|value| Parsed {
@@ -130,6 +134,13 @@ mod tests {
         assert_eq!(parsed.value["language"], "no");
         assert_eq!(parsed.value["license"], "b");
         assert!(parsed.duplicate_key.is_some());
+    }
+
+    #[test]
+    fn overflowing_number_becomes_null_not_an_error() {
+        let parsed = parse_yaml("hash: 1432e562\nname: x\n").unwrap();
+        assert_eq!(parsed.value["hash"], serde_json::Value::Null);
+        assert_eq!(parsed.value["name"], "x");
     }
 
     #[test]

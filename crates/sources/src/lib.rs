@@ -11,6 +11,7 @@ pub mod hf_api;
 pub mod hf_cards;
 mod markdown;
 pub mod model_index;
+pub mod onnx;
 pub mod pytorch_hub;
 mod text;
 pub mod tfhub;
@@ -37,13 +38,14 @@ pub fn shared_data_dir() -> Option<std::path::PathBuf> {
 }
 
 /// Which folders of `../shared/data` each reader reads, for tests and benchmarks.
-pub const SHARED_DATA_LAYOUT: [(ReaderKind, &[&str]); 6] = [
+pub const SHARED_DATA_LAYOUT: [(ReaderKind, &[&str]); 7] = [
     (ReaderKind::HfCards, &["hf-model-cards"]),
     (ReaderKind::HfApi, &["hf-api-models/responses"]),
     (ReaderKind::Tfhub, &["tfhub.dev"]),
     (ReaderKind::PytorchHub, &["pytorch-hub"]),
     (ReaderKind::Timm, &["timm/results"]),
     (ReaderKind::ModelIndex, &["mmpretrain", "timm/hfdocs"]),
+    (ReaderKind::Onnx, &["onnx-model-zoo"]),
 ];
 
 /// For tests: [`shared_data_dir`], or `None` after printing why the caller skips. Under `CI=true`
@@ -70,16 +72,18 @@ pub enum ReaderKind {
     PytorchHub,
     Timm,
     ModelIndex,
+    Onnx,
 }
 
 impl ReaderKind {
-    pub const ALL: [ReaderKind; 6] = [
+    pub const ALL: [ReaderKind; 7] = [
         ReaderKind::HfCards,
         ReaderKind::HfApi,
         ReaderKind::Tfhub,
         ReaderKind::PytorchHub,
         ReaderKind::Timm,
         ReaderKind::ModelIndex,
+        ReaderKind::Onnx,
     ];
 
     pub fn name(self) -> &'static str {
@@ -90,6 +94,7 @@ impl ReaderKind {
             ReaderKind::PytorchHub => "pytorch-hub",
             ReaderKind::Timm => "timm",
             ReaderKind::ModelIndex => "model-index",
+            ReaderKind::Onnx => "onnx",
         }
     }
 
@@ -106,6 +111,7 @@ impl ReaderKind {
             ReaderKind::PytorchHub => pytorch_hub::accepts(path),
             ReaderKind::Timm => timm::accepts(path),
             ReaderKind::ModelIndex => model_index::accepts(path),
+            ReaderKind::Onnx => onnx::accepts(path),
         }
     }
 
@@ -119,6 +125,7 @@ impl ReaderKind {
             ReaderKind::PytorchHub => pytorch_hub::read(doc, &text, ctx, &mut out),
             ReaderKind::Timm => timm::read(doc, &text, ctx, &mut out),
             ReaderKind::ModelIndex => model_index::read(doc, &text, ctx, &mut out),
+            ReaderKind::Onnx => onnx::read(doc, &text, ctx, &mut out),
         }
         out
     }

@@ -481,3 +481,38 @@ fn evaluation_tables_in_prose_become_parsed_table_evaluations() {
         }
     }
 }
+
+#[test]
+fn onnx_exports_name_their_source_models() {
+    let Some(data) = shared() else { return };
+    let outputs = read_all(ReaderKind::Onnx, &[data.join("onnx-model-zoo")]);
+    let mut exports = 0;
+    for (path, out) in &outputs {
+        let text = std::fs::read_to_string(path).unwrap();
+        if path.ends_with("ONNX_HUB_MANIFEST.json") {
+            let entries: Vec<Value> = serde_json::from_str(&text).unwrap();
+            assert_eq!(models(out).count(), entries.len());
+            continue;
+        }
+        exports += 1;
+        let field = |key: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("{key}: ")))
+                .map(str::trim)
+        };
+        let (author, name) = (field("author").unwrap(), field("model_name").unwrap());
+        let model = models(out).next().expect("one model per export");
+        assert_eq!(model.name.as_deref(), Some(name));
+        assert_eq!(model.parameters, field("parameters").and_then(|p| p.parse().ok()));
+        let derived: Vec<_> = relations(out)
+            .filter(|r| r.relation == RelationKind::DerivedFrom)
+            .map(|r| r.object.clone())
+            .collect();
+        match author {
+            "timm" => assert_eq!(derived, vec![format!("timm:{name}")]),
+            "torchvision" => assert_eq!(derived, vec![format!("pytorch-hub:pytorch/vision/{name}")]),
+            _ => assert!(derived.is_empty()),
+        }
+    }
+    assert!(exports > 400, "{exports}");
+}
