@@ -172,8 +172,8 @@ fn write_typed_row(tx: &Transaction, record: &Record, prov: &Provenance) -> Resu
         Record::Model(m) => {
             tx.prepare_cached(
                 "INSERT INTO models (id, name, zoo, task, library, architecture, license, parameters, size_bytes,
-                    downloads, likes, created_at, last_modified, revision, url, description)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                    downloads, likes, created_at, last_modified, revision, url, description, languages, tags)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
             )?
             .execute(params![
                 m.id,
@@ -191,7 +191,9 @@ fn write_typed_row(tx: &Transaction, record: &Record, prov: &Provenance) -> Resu
                 m.last_modified,
                 m.revision,
                 m.url,
-                m.description
+                m.description,
+                (!m.languages.is_empty()).then(|| serde_json::to_string(&m.languages)).transpose()?,
+                (!m.tags.is_empty()).then(|| serde_json::to_string(&m.tags)).transpose()?
             ])?;
         }
         Record::Dataset(d) => {
@@ -203,9 +205,9 @@ fn write_typed_row(tx: &Transaction, record: &Record, prov: &Provenance) -> Resu
         Record::Evaluation(e) => {
             tx.prepare_cached(
                 "INSERT INTO evaluations (id, model_id, task_type, task_name, dataset_id, dataset_name, dataset_type,
-                    dataset_config, dataset_split, metric_type, metric_name, value, numeric_value, verified, method,
-                    source_uri)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                    dataset_config, dataset_split, metric_type, metric_name, metric_id, value, numeric_value, verified,
+                    method, source_uri)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             )?
             .execute(params![
                 e.id,
@@ -219,6 +221,7 @@ fn write_typed_row(tx: &Transaction, record: &Record, prov: &Provenance) -> Resu
                 json_text(&e.dataset.split),
                 e.metric.metric_type,
                 e.metric.name,
+                e.metric.metric_type.as_deref().or(e.metric.name.as_deref()).map(macaroni_format::id::metric),
                 e.value.to_string(),
                 e.numeric_value,
                 e.verified,

@@ -17,6 +17,7 @@
 mod apply;
 mod derive;
 mod read;
+mod readonly;
 mod rows;
 mod schema;
 
@@ -27,6 +28,7 @@ use rusqlite::Connection;
 
 pub use apply::{ApplySummary, Category, Change};
 pub use read::{EntityView, FactVersion, Stats};
+pub use readonly::{Limits, ReadOnly, Rows, SqlValue};
 pub use schema::SCHEMA_VERSION;
 
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +41,10 @@ pub enum StoreError {
     NewerSchema { found: i64, supported: i64 },
     #[error("stored record {id} is invalid: {message}")]
     Corrupt { id: String, message: String },
+    #[error("not allowed on a read-only query: {0}")]
+    Denied(String),
+    #[error("the query ran longer than {0:?} and was stopped")]
+    Timeout(std::time::Duration),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -71,7 +71,9 @@ const MIGRATIONS: &[&str] = &[
         last_modified TEXT,
         revision      TEXT,
         url           TEXT,
-        description   TEXT
+        description   TEXT,
+        languages     TEXT,             -- JSON array
+        tags          TEXT              -- JSON array
     );
     CREATE INDEX models_by_zoo ON models(zoo);
     CREATE INDEX models_by_task ON models(task);
@@ -99,6 +101,7 @@ const MIGRATIONS: &[&str] = &[
         dataset_split  TEXT,
         metric_type    TEXT,
         metric_name    TEXT,
+        metric_id      TEXT,             -- metric:<slug of type or name>, joinable with same_as
         value          TEXT,             -- JSON, as the source wrote it
         numeric_value  REAL,
         verified       INTEGER,
@@ -149,6 +152,30 @@ const MIGRATIONS: &[&str] = &[
         framework_versions TEXT          -- JSON
     );
     CREATE INDEX training_runs_by_model ON training_runs(model_id);
+
+    -- Lineage edges only: child --relation--> parent.
+    CREATE VIEW lineage_edges AS
+        SELECT subject AS child, relation, object AS parent, method, confidence, source_uri
+        FROM relations
+        WHERE relation IN ('fine_tuned_from', 'adapter_of', 'quantized_from', 'merged_from', 'distilled_from',
+                           'derived_from');
+
+    -- Raw vocabulary ids and the canonical ids enrichment resolved them to.
+    CREATE VIEW canonical_ids AS
+        SELECT subject AS raw_id, object AS canonical_id, confidence
+        FROM relations
+        WHERE relation = 'same_as' AND source_uri = 'enrich:links';
+
+    -- Evaluations with dataset and metric resolved to canonical ids where enrichment could.
+    CREATE VIEW evaluation_scores AS
+        SELECT e.id, e.model_id,
+               COALESCE((SELECT c.canonical_id FROM canonical_ids c WHERE c.raw_id = e.dataset_id
+                         ORDER BY c.confidence DESC LIMIT 1), e.dataset_id) AS dataset_id,
+               COALESCE((SELECT c.canonical_id FROM canonical_ids c WHERE c.raw_id = e.metric_id
+                         ORDER BY c.confidence DESC LIMIT 1), e.metric_id) AS metric_id,
+               e.dataset_config, e.dataset_split, e.task_type, e.value, e.numeric_value, e.verified, e.method,
+               e.source_uri
+        FROM evaluations e;
 
     -- Full text over names, descriptions and card text; rowid = entities.rowid. Contentless: the
     -- text already lives in facts, the index only needs the tokens.
