@@ -10,6 +10,7 @@ mod enrich;
 mod ingest;
 mod inspect;
 mod output;
+mod query;
 mod transfer;
 
 use std::path::PathBuf;
@@ -86,6 +87,51 @@ Examples:
         /// Flags shown per check in the table.
         #[arg(long, default_value_t = 5)]
         limit: usize,
+    },
+    /// Search models with the query language (docs/QUERY.md).
+    #[command(
+        after_help = "Examples:\n  macaroni search 'task:image-classification dataset:imagenet-1k top1@imagenet-1k>=80 params<30M license:permissive'\n  macaroni search 'descendant-of(hf:meta-llama/Llama-2-7b-hf, fine_tuned_from>quantized_from, 3)'\n  macaroni search '\"question answering\" OR task:question-answering sort:downloads limit:10' --format json\n\nA malformed query exits with code 2 and points at the problem."
+    )]
+    Search {
+        query: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Stop a query that runs longer than this.
+        #[arg(long, default_value_t = 5000)]
+        timeout_ms: u64,
+    },
+    /// Run a read-only SQL query over the documented tables and views (docs/STORE.md).
+    #[command(
+        after_help = "Writes, ATTACH, PRAGMA and extensions are refused.\n\nExamples:\n  macaroni sql 'SELECT zoo, COUNT(*) AS models FROM models GROUP BY zoo'\n  macaroni sql 'SELECT * FROM evaluation_scores WHERE dataset_id = \"dataset:imagenet-1k\" LIMIT 5' --format json"
+    )]
+    Sql {
+        query: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        #[arg(long, default_value_t = 10_000)]
+        max_rows: usize,
+        #[arg(long, default_value_t = 5000)]
+        timeout_ms: u64,
+    },
+    /// Ancestors (--up) or descendants (--down, the default) of a model, as a DAG.
+    #[command(
+        after_help = "Examples:\n  macaroni lineage hf:meta-llama/Llama-2-7b-hf\n  macaroni lineage hf:TheBloke/Llama-2-7B-Chat-GPTQ --up\n  macaroni lineage hf:meta-llama/Llama-2-7b-hf --relation quantized_from --format dot | dot -Tsvg > lineage.svg"
+    )]
+    Lineage {
+        id: String,
+        /// Walk towards the base models.
+        #[arg(long, conflicts_with = "down")]
+        up: bool,
+        /// Walk towards the derivatives (the default).
+        #[arg(long)]
+        down: bool,
+        /// Only follow this relation (repeatable): fine_tuned_from, adapter_of, quantized_from, merged_from, distilled_from, derived_from.
+        #[arg(long = "relation")]
+        relations: Vec<String>,
+        #[arg(long, default_value_t = 10)]
+        depth: u32,
+        #[arg(long, value_enum, default_value_t = query::LineageFormat::Text)]
+        format: query::LineageFormat,
     },
     /// Show one entity: its merged attributes, sources, relations, evaluations and costs.
     #[command(
@@ -175,6 +221,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             },
         ),
         Command::Enrich { report, format } => enrich::enrich(&cli.db, report, format),
+        Command::Search {
+            query,
+            format,
+            timeout_ms,
+        } => query::search(&cli.db, &query, format, query::timeout(timeout_ms)),
+        Command::Sql {
+            query,
+            format,
+            max_rows,
+            timeout_ms,
+        } => query::sql(&cli.db, &query, format, max_rows, query::timeout(timeout_ms)),
+        Command::Lineage {
+            id,
+            up,
+            down: _,
+            relations,
+            depth,
+            format,
+        } => query::lineage(&cli.db, &id, up, &relations, depth, format),
         Command::Quality { format, limit } => enrich::quality(&cli.db, format, limit),
         Command::Show {
             id,

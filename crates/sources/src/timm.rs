@@ -196,6 +196,18 @@ fn results(table: &Table, dataset: &str, prov: &Provenance, doc: &Document, out:
             &dataset_id,
             prov.clone(),
         )));
+        // A results table is an image-classification benchmark: every model in it classifies images.
+        let evidence = prov.with_method(
+            prov.method,
+            1.0,
+            Some("listed in a timm image-classification results table".into()),
+        );
+        out.records.push(Record::Relation(Relation::new(
+            &model_id,
+            RelationKind::ImplementsTask,
+            &id::task("image-classification"),
+            evidence,
+        )));
     }
 }
 

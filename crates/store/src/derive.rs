@@ -192,8 +192,12 @@ fn write_typed_row(tx: &Transaction, record: &Record, prov: &Provenance) -> Resu
                 m.revision,
                 m.url,
                 m.description,
-                (!m.languages.is_empty()).then(|| serde_json::to_string(&m.languages)).transpose()?,
-                (!m.tags.is_empty()).then(|| serde_json::to_string(&m.tags)).transpose()?
+                (!m.languages.is_empty())
+                    .then(|| serde_json::to_string(&m.languages))
+                    .transpose()?,
+                (!m.tags.is_empty())
+                    .then(|| serde_json::to_string(&m.tags))
+                    .transpose()?
             ])?;
         }
         Record::Dataset(d) => {
@@ -221,7 +225,11 @@ fn write_typed_row(tx: &Transaction, record: &Record, prov: &Provenance) -> Resu
                 json_text(&e.dataset.split),
                 e.metric.metric_type,
                 e.metric.name,
-                e.metric.metric_type.as_deref().or(e.metric.name.as_deref()).map(macaroni_format::id::metric),
+                e.metric
+                    .metric_type
+                    .as_deref()
+                    .or(e.metric.name.as_deref())
+                    .map(macaroni_format::id::metric),
                 e.value.to_string(),
                 e.numeric_value,
                 e.verified,

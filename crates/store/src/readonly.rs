@@ -109,7 +109,11 @@ impl ReadOnly {
             10_000,
             Some(move || epoch.elapsed().as_millis() as u64 > watched.load(Ordering::Relaxed)),
         )?;
-        Ok(ReadOnly { conn, deadline_ms, epoch })
+        Ok(ReadOnly {
+            conn,
+            deadline_ms,
+            epoch,
+        })
     }
 
     /// Runs one statement with parameters under the limits.
@@ -122,7 +126,9 @@ impl ReadOnly {
             StoreError::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) => {
                 StoreError::Timeout(limits.timeout)
             }
-            StoreError::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::AuthorizationForStatementDenied) => {
+            StoreError::Sqlite(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::AuthorizationForStatementDenied) =>
+            {
                 StoreError::Denied(e.to_string())
             }
             other => other,
@@ -137,13 +143,18 @@ impl ReadOnly {
         let columns: Vec<String> = stmt.column_names().map(str::to_string).collect();
         let raw: Vec<SqlRaw> = params.iter().map(SqlRaw::from).collect();
         let mut rows = stmt.query(rusqlite::params_from_iter(raw.iter()))?;
-        let mut out = Rows { columns, ..Rows::default() };
+        let mut out = Rows {
+            columns,
+            ..Rows::default()
+        };
         while let Some(row) = rows.next()? {
             if out.rows.len() == limits.max_rows {
                 out.truncated = true;
                 break;
             }
-            let values = (0..out.columns.len()).map(|i| row.get_ref(i).map(json_value)).collect::<rusqlite::Result<_>>()?;
+            let values = (0..out.columns.len())
+                .map(|i| row.get_ref(i).map(json_value))
+                .collect::<rusqlite::Result<_>>()?;
             out.rows.push(values);
         }
         Ok(out)
@@ -154,16 +165,27 @@ fn json_value(value: ValueRef<'_>) -> Value {
     match value {
         ValueRef::Null => Value::Null,
         ValueRef::Integer(i) => Value::from(i),
-        ValueRef::Real(r) => serde_json::Number::from_f64(r).map(Value::Number).unwrap_or(Value::Null),
+        ValueRef::Real(r) => serde_json::Number::from_f64(r)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
         ValueRef::Text(t) => Value::String(String::from_utf8_lossy(t).into_owned()),
         ValueRef::Blob(b) => Value::String(format!("<blob, {} bytes>", b.len())),
     }
 }
 
+/// Pragmas that read without changing anything.
+const READING_PRAGMAS: [&str; 5] = ["data_version", "table_info", "table_xinfo", "index_list", "index_info"];
+
 /// Reading is allowed; everything else is refused before the statement runs.
 fn authorize(context: AuthContext<'_>) -> Authorization {
     match context.action {
         AuthAction::Select | AuthAction::Read { .. } | AuthAction::Function { .. } | AuthAction::Recursive => {
+            Authorization::Allow
+        }
+        // Pragmas that only report (FTS5 itself asks for data_version); none of these can set anything.
+        AuthAction::Pragma { pragma_name, .. }
+            if READING_PRAGMAS.contains(&pragma_name.to_ascii_lowercase().as_str()) =>
+        {
             Authorization::Allow
         }
         _ => Authorization::Deny,
@@ -185,7 +207,9 @@ mod tests {
     #[test]
     fn reads_and_refuses_everything_else() {
         let (_dir, ro) = fixture();
-        let rows = ro.query("SELECT 1 + ?1 AS two", &[SqlValue::Integer(1)], Limits::default()).unwrap();
+        let rows = ro
+            .query("SELECT 1 + ?1 AS two", &[SqlValue::Integer(1)], Limits::default())
+            .unwrap();
         assert_eq!(rows.objects()[0]["two"], 2);
         for hostile in [
             "DELETE FROM models",
@@ -197,7 +221,10 @@ mod tests {
             "CREATE TABLE t (x)",
             "SELECT load_extension('x')",
         ] {
-            assert!(ro.query(hostile, &[], Limits::default()).is_err(), "{hostile} was allowed");
+            assert!(
+                ro.query(hostile, &[], Limits::default()).is_err(),
+                "{hostile} was allowed"
+            );
         }
     }
 
@@ -205,7 +232,10 @@ mod tests {
     fn long_queries_time_out_and_rows_are_capped() {
         let (_dir, ro) = fixture();
         let endless = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n";
-        let limits = Limits { max_rows: 10, timeout: Duration::from_millis(200) };
+        let limits = Limits {
+            max_rows: 10,
+            timeout: Duration::from_millis(200),
+        };
         let started = Instant::now();
         assert!(matches!(ro.query(endless, &[], limits), Err(StoreError::Timeout(_))));
         assert!(started.elapsed() < Duration::from_secs(2));

@@ -1,0 +1,165 @@
+//! `macaroni search`, `macaroni sql` and `macaroni lineage`: thin shells over `macaroni-query`.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use macaroni_format::RelationKind;
+use macaroni_query::{LineageOptions, QueryError};
+use macaroni_store::{Limits, ReadOnly, Rows};
+
+use crate::output::{self, cell, Format};
+
+fn open(db: &Path) -> anyhow::Result<ReadOnly> {
+    ReadOnly::open(db).with_context(|| format!("opening {} read-only", db.display()))
+}
+
+/// A query syntax error is the user's to fix: show where, exit 2.
+fn report(err: QueryError, text: &str) -> anyhow::Result<ExitCode> {
+    match err {
+        QueryError::Parse(parse) => {
+            eprintln!("error: {}", parse.pointer(text));
+            Ok(ExitCode::from(2))
+        }
+        other => Err(other.into()),
+    }
+}
+
+fn print_rows(rows: &Rows, format: Format) -> anyhow::Result<()> {
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&rows.objects())?),
+        Format::Csv => {
+            let header: Vec<&str> = rows.columns.iter().map(String::as_str).collect();
+            let cells: Vec<Vec<String>> = rows.rows.iter().map(|r| r.iter().map(cell).collect()).collect();
+            output::print_csv(&header, &cells)?;
+        }
+        Format::Table => {
+            let header: Vec<&str> = rows.columns.iter().map(String::as_str).collect();
+            let cells = rows
+                .rows
+                .iter()
+                .map(|r| r.iter().map(|v| output::short(&cell(v), 60)).collect())
+                .collect();
+            println!("{}", output::table(&header, cells));
+            println!(
+                "{} row(s){}",
+                rows.rows.len(),
+                if rows.truncated { ", truncated (--max-rows)" } else { "" }
+            );
+        }
+    }
+    if rows.truncated && format != Format::Table {
+        eprintln!("warning: more rows than --max-rows; output truncated");
+    }
+    Ok(())
+}
+
+pub fn search(db: &Path, text: &str, format: Format, timeout: Duration) -> anyhow::Result<ExitCode> {
+    let store = open(db)?;
+    let limits = Limits {
+        max_rows: macaroni_query::parse::MAX_LIMIT,
+        timeout,
+    };
+    match macaroni_query::search(&store, text, limits) {
+        Ok(rows) => print_rows(&rows, format).map(|_| ExitCode::SUCCESS),
+        Err(err) => report(err, text),
+    }
+}
+
+pub fn sql(db: &Path, text: &str, format: Format, max_rows: usize, timeout: Duration) -> anyhow::Result<ExitCode> {
+    let store = open(db)?;
+    let rows = macaroni_query::sql(&store, text, Limits { max_rows, timeout })?;
+    print_rows(&rows, format).map(|_| ExitCode::SUCCESS)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LineageFormat {
+    Text,
+    Json,
+    Dot,
+    Csv,
+}
+
+pub fn lineage(
+    db: &Path,
+    id: &str,
+    up: bool,
+    relations: &[String],
+    depth: u32,
+    format: LineageFormat,
+) -> anyhow::Result<ExitCode> {
+    let relations = relations
+        .iter()
+        .map(|r| {
+            RelationKind::parse(r)
+                .filter(|k| k.is_lineage())
+                .with_context(|| format!("`{r}` is not a lineage relation"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let store = open(db)?;
+    let options = LineageOptions {
+        up,
+        relations,
+        max_depth: depth,
+    };
+    let result = macaroni_query::lineage(&store, id, &options, Limits::default())?;
+    for cycle in &result.cycles {
+        eprintln!(
+            "warning: cycle in the data: {} {} {} leads back to {}",
+            cycle.from, cycle.relation, cycle.id, cycle.id
+        );
+    }
+    match format {
+        LineageFormat::Json => println!("{}", serde_json::to_string_pretty(&result.edges)?),
+        LineageFormat::Csv => {
+            let rows: Vec<Vec<String>> = result
+                .edges
+                .iter()
+                .map(|e| {
+                    vec![
+                        e.id.clone(),
+                        e.relation.clone(),
+                        e.from.clone(),
+                        e.depth.to_string(),
+                        e.method.clone(),
+                    ]
+                })
+                .collect();
+            output::print_csv(&["id", "relation", "from", "depth", "method"], &rows)?;
+        }
+        LineageFormat::Dot => {
+            println!("digraph lineage {{\n  rankdir=BT;\n  {:?} [shape=box];", id);
+            for e in &result.edges {
+                let (child, parent) = if up { (&e.from, &e.id) } else { (&e.id, &e.from) };
+                println!("  {child:?} -> {parent:?} [label={:?}];", e.relation);
+            }
+            println!("}}");
+        }
+        LineageFormat::Text => {
+            println!("{id}");
+            for e in &result.edges {
+                let arrow = if up { "→" } else { "←" };
+                println!(
+                    "{}{arrow} {} ({} {})",
+                    "  ".repeat(e.depth as usize),
+                    e.id,
+                    e.relation,
+                    e.method
+                );
+            }
+            if result.edges.is_empty() {
+                println!("  (no {} found)", if up { "ancestors" } else { "descendants" });
+            }
+            if result.truncated {
+                println!("  … deeper levels not shown (--depth)");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Parses `--timeout-ms`.
+pub fn timeout(ms: u64) -> Duration {
+    Duration::from_millis(ms.max(1))
+}

@@ -1,0 +1,311 @@
+//! Typed query → one parameterised SQL statement over the store's tables and views. User text only
+//! ever reaches SQLite as a bound parameter; the SQL text is built from fixed fragments.
+
+use macaroni_enrich::{Enricher, Resolution, Resolver};
+use macaroni_format::{id, RelationKind};
+use macaroni_store::SqlValue;
+
+use crate::parse::{Bound, Direction, Expr, Field, NumberField, Op, Query, SortKey, Term};
+
+/// SQL text with its parameters in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compiled {
+    pub sql: String,
+    pub params: Vec<SqlValue>,
+}
+
+struct Builder<'a> {
+    enricher: &'a Enricher,
+    params: Vec<SqlValue>,
+}
+
+impl Builder<'_> {
+    fn param(&mut self, value: SqlValue) -> &'static str {
+        self.params.push(value);
+        "?"
+    }
+
+    fn text(&mut self, value: &str) -> &'static str {
+        self.param(SqlValue::Text(value.to_string()))
+    }
+
+    /// `?, ?, ?` for a list of texts.
+    fn list(&mut self, values: &[String]) -> String {
+        values.iter().map(|v| self.text(v)).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// The raw id and the canonical ids a name resolves to, so that links written before and after
+/// enrichment both match.
+fn ids(resolver: &Resolver, namespace: &str, raw: &str) -> Vec<String> {
+    let mut out = vec![format!("{namespace}:{}", id::slug(raw))];
+    if let Resolution::Canonical { ids, .. } = resolver.resolve(raw) {
+        out.extend(ids.into_iter().map(|c| format!("{namespace}:{c}")));
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+pub fn compile(query: &Query, enricher: &Enricher) -> Compiled {
+    let mut b = Builder {
+        enricher,
+        params: Vec::new(),
+    };
+    let ranking = query.ranking_text();
+    let mut sql = String::from("SELECT m.id, m.name, m.zoo, m.task, m.license, m.parameters, m.downloads");
+    let (sort_column, order) = order_by(query, &ranking, &mut b);
+    if let Some(column) = &sort_column {
+        sql.push_str(&format!(", {column} AS sort_value"));
+    }
+    sql.push_str(" FROM models m");
+    if !ranking.is_empty() {
+        let terms: Vec<String> = ranking.iter().map(|t| fts_phrase(t)).collect();
+        let param = b.text(&terms.join(" OR "));
+        sql.push_str(&format!(
+            " LEFT JOIN (SELECT e.id AS id, bm25(search, 10.0, 3.0, 1.0) AS rank FROM search JOIN entities e ON e.rowid = search.rowid WHERE search MATCH {param}) ranked ON ranked.id = m.id"
+        ));
+    }
+    if let Some(expr) = &query.expr {
+        let condition = expression(expr, &mut b);
+        sql.push_str(&format!(" WHERE {condition}"));
+    }
+    sql.push_str(&format!(" ORDER BY {order}, m.id LIMIT {}", query.limit));
+    Compiled { sql, params: b.params }
+}
+
+/// FTS5 sees every user word as one quoted string: its operators cannot be injected.
+fn fts_phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+fn expression(expr: &Expr, b: &mut Builder) -> String {
+    match expr {
+        Expr::And(items) => format!(
+            "({})",
+            items.iter().map(|e| expression(e, b)).collect::<Vec<_>>().join(" AND ")
+        ),
+        Expr::Or(items) => format!(
+            "({})",
+            items.iter().map(|e| expression(e, b)).collect::<Vec<_>>().join(" OR ")
+        ),
+        Expr::Not(inner) => format!("NOT {}", expression(inner, b)),
+        Expr::Term(term) => self::term(term, b),
+    }
+}
+
+fn related(b: &mut Builder, relation: RelationKind, objects: &[String]) -> String {
+    let list = b.list(objects);
+    format!(
+        "EXISTS (SELECT 1 FROM relations r WHERE r.subject = m.id AND r.relation = '{}' AND r.object IN ({list}))",
+        relation.as_str()
+    )
+}
+
+fn term(term: &Term, b: &mut Builder) -> String {
+    match term {
+        Term::Field { field, value } => field_condition(*field, value, b),
+        Term::Compare { field, op, bound } => {
+            let param = match bound {
+                Bound::Number(n) if *field != NumberField::Created && *field != NumberField::Modified => {
+                    b.param(SqlValue::Real(*n))
+                }
+                Bound::Number(n) => b.param(SqlValue::Text(n.to_string())),
+                Bound::Date(d) => b.text(d),
+            };
+            format!("{} {} {param}", field.column(), op.sql())
+        }
+        Term::Eval {
+            metric,
+            dataset,
+            op,
+            value,
+            percent,
+        } => evaluation(metric, dataset, *op, *value, *percent, b),
+        Term::Lineage {
+            direction,
+            root,
+            steps,
+            depth,
+        } => lineage(*direction, root, steps, *depth, b),
+        Term::Text(text) => {
+            let param = b.text(&fts_phrase(text));
+            format!("m.id IN (SELECT e.id FROM search JOIN entities e ON e.rowid = search.rowid WHERE search MATCH {param})")
+        }
+    }
+}
+
+fn field_condition(field: Field, value: &str, b: &mut Builder) -> String {
+    let enricher = b.enricher;
+    match field {
+        Field::Task => related(b, RelationKind::ImplementsTask, &ids(&enricher.tasks, "task", value)),
+        Field::Dataset => related(b, RelationKind::TrainedOn, &ids(&enricher.datasets, "dataset", value)),
+        Field::Eval => related(b, RelationKind::EvaluatedOn, &ids(&enricher.datasets, "dataset", value)),
+        Field::License => {
+            let class_members: Vec<String> = enricher
+                .vocabulary
+                .licenses
+                .iter()
+                .filter(|l| l.class == value.to_lowercase())
+                .map(|l| id::license(&l.id))
+                .collect();
+            let licenses = if class_members.is_empty() {
+                ids(&enricher.licenses, "license", value)
+            } else {
+                class_members
+            };
+            related(b, RelationKind::LicensedUnder, &licenses)
+        }
+        Field::Library => {
+            let raw = b.text(value);
+            let link = related(b, RelationKind::BuiltWith, &[id::library(value)]);
+            format!("(lower(m.library) = lower({raw}) OR {link})")
+        }
+        Field::Arch => {
+            let raw = b.text(value);
+            let link = related(
+                b,
+                RelationKind::UsesArchitecture,
+                &ids(&enricher.architectures, "arch", value),
+            );
+            format!("(lower(m.architecture) = lower({raw}) OR {link})")
+        }
+        Field::Publisher => {
+            let name = b.text(value);
+            format!(
+                "EXISTS (SELECT 1 FROM relations r WHERE r.subject = m.id AND r.relation = 'published_by' AND lower(substr(r.object, 11 + instr(substr(r.object, 11), '/'))) = lower({name}))"
+            )
+        }
+        Field::Zoo => format!("m.zoo = {}", b.text(value)),
+        Field::Language => format!(
+            "EXISTS (SELECT 1 FROM json_each(m.languages) j WHERE lower(j.value) = lower({}))",
+            b.text(value)
+        ),
+        Field::Tag => format!(
+            "EXISTS (SELECT 1 FROM json_each(m.tags) j WHERE lower(j.value) = lower({}))",
+            b.text(value)
+        ),
+        Field::Label => {
+            let name = b.text(&id::slug(value));
+            format!(
+                "EXISTS (SELECT 1 FROM relations r WHERE r.subject = m.id AND r.relation = 'can_predict' AND substr(r.object, instr(r.object, '/') + 1) = {name})"
+            )
+        }
+        Field::Id => format!("m.id = {}", b.text(value)),
+    }
+}
+
+/// The value of an evaluation on the metric's reporting scale: fractions are compared as
+/// percentages so that `acc@x>=80` and `acc@x>=0.8` mean the same.
+fn scaled_value(fraction: bool) -> &'static str {
+    if fraction {
+        "(CASE WHEN abs(e.numeric_value) <= 1.0 THEN e.numeric_value * 100.0 ELSE e.numeric_value END)"
+    } else {
+        "e.numeric_value"
+    }
+}
+
+fn metric_fraction(enricher: &Enricher, metric: &str) -> bool {
+    match enricher.metrics.resolve(metric) {
+        Resolution::Canonical { ids, .. } => ids
+            .first()
+            .and_then(|m| enricher.vocabulary.metric(m))
+            .is_some_and(|m| m.fraction),
+        _ => false,
+    }
+}
+
+fn evaluation(metric: &str, dataset: &str, op: Op, value: f64, percent: bool, b: &mut Builder) -> String {
+    let enricher = b.enricher;
+    let fraction = metric_fraction(enricher, metric);
+    let threshold = if fraction && !percent && value.abs() <= 1.0 {
+        value * 100.0
+    } else {
+        value
+    };
+    let metrics = b.list(&ids(&enricher.metrics, "metric", metric));
+    let datasets = b.list(&ids(&enricher.datasets, "dataset", dataset));
+    let bound = b.param(SqlValue::Real(threshold));
+    format!(
+        "EXISTS (SELECT 1 FROM evaluation_scores e WHERE e.model_id = m.id AND e.metric_id IN ({metrics}) AND e.dataset_id IN ({datasets}) AND {} {} {bound})",
+        scaled_value(fraction),
+        op.sql()
+    )
+}
+
+/// The models reached from `root` by each step in turn (a step: one or more hops of its
+/// relations), within `depth` hops per step. UNION keeps each (model, depth) once, so cycles in
+/// bad data end at the depth bound.
+fn lineage(direction: Direction, root: &str, steps: &[Vec<RelationKind>], depth: u32, b: &mut Builder) -> String {
+    let (from, to) = match direction {
+        Direction::Descendants => ("subject", "object"),
+        Direction::Ancestors => ("object", "subject"),
+    };
+    let root = b.text(root);
+    let mut ctes = Vec::new();
+    for (i, kinds) in steps.iter().enumerate() {
+        let name = format!("step{i}");
+        let seed = if i == 0 {
+            format!("SELECT {root}, 0")
+        } else {
+            format!("SELECT id, 0 FROM step{} WHERE depth > 0", i - 1)
+        };
+        let relations = kinds
+            .iter()
+            .map(|k| format!("'{}'", k.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        ctes.push(format!(
+            "{name}(id, depth) AS ({seed} UNION SELECT r.{from}, {name}.depth + 1 FROM relations r JOIN {name} ON r.{to} = {name}.id WHERE r.relation IN ({relations}) AND {name}.depth < {depth})"
+        ));
+    }
+    format!(
+        "m.id IN (WITH RECURSIVE {} SELECT id FROM step{} WHERE depth > 0)",
+        ctes.join(", "),
+        steps.len() - 1
+    )
+}
+
+/// The ORDER BY clause, and the column shown as `sort_value` when there is one.
+fn order_by(query: &Query, ranking: &[String], b: &mut Builder) -> (Option<String>, String) {
+    let natural_desc = |desc: Option<bool>, default: bool| if desc.unwrap_or(default) { "DESC" } else { "ASC" };
+    let Some(sort) = &query.sort else {
+        return if ranking.is_empty() {
+            (None, "m.downloads IS NULL, m.downloads DESC".to_string())
+        } else {
+            (None, "ranked.rank IS NULL, ranked.rank".to_string())
+        };
+    };
+    match &sort.key {
+        SortKey::Relevance => (None, "ranked.rank IS NULL, ranked.rank".to_string()),
+        SortKey::Name => (None, format!("m.name {}", natural_desc(sort.descending, false))),
+        SortKey::Number(field) => {
+            let column = field.column().to_string();
+            let order = format!("{column} IS NULL, {column} {}", natural_desc(sort.descending, true));
+            (Some(column), order)
+        }
+        SortKey::Eval { metric, dataset } => {
+            let enricher = b.enricher;
+            let fraction = metric_fraction(enricher, metric);
+            let higher_better = match enricher.metrics.resolve(metric) {
+                Resolution::Canonical { ids, .. } => ids
+                    .first()
+                    .and_then(|m| enricher.vocabulary.metric(m))
+                    .is_none_or(|m| m.higher_is_better),
+                _ => true,
+            };
+            let metrics = b.list(&ids(&enricher.metrics, "metric", metric));
+            let datasets = b.list(&ids(&enricher.datasets, "dataset", dataset));
+            let best = if higher_better { "MAX" } else { "MIN" };
+            let column = format!(
+                "(SELECT {best}({}) FROM evaluation_scores e WHERE e.model_id = m.id AND e.metric_id IN ({metrics}) AND e.dataset_id IN ({datasets}))",
+                scaled_value(fraction)
+            );
+            let order = format!(
+                "sort_value IS NULL, sort_value {}",
+                natural_desc(sort.descending, higher_better)
+            );
+            (Some(column), order)
+        }
+    }
+}
