@@ -196,10 +196,11 @@ fn field_condition(field: Field, value: &str, b: &mut Builder) -> String {
 }
 
 /// The value of an evaluation on the metric's reporting scale: fractions are compared as
-/// percentages so that `acc@x>=80` and `acc@x>=0.8` mean the same.
+/// percentages so that `acc@x>=80` and `acc@x>=0.8` mean the same. A value written with `%`
+/// (`"0.98%"`, stored as JSON text ending in `%"`) is a percentage whatever its size.
 fn scaled_value(fraction: bool) -> &'static str {
     if fraction {
-        "(CASE WHEN abs(e.numeric_value) <= 1.0 THEN e.numeric_value * 100.0 ELSE e.numeric_value END)"
+        "(CASE WHEN substr(e.value, -2) = '%\"' THEN e.numeric_value WHEN abs(e.numeric_value) <= 1.0 THEN e.numeric_value * 100.0 ELSE e.numeric_value END)"
     } else {
         "e.numeric_value"
     }

@@ -100,20 +100,27 @@ fn embedded_model_index(text: &str) -> Option<&str> {
 
 /// Which codebase the metafile describes, to namespace its model ids.
 fn codebase(doc: &Document, root: &Map<String, Value>, is_markdown: bool) -> String {
-    let text = serde_json::to_string(root).unwrap_or_default();
-    if text.contains("pytorch-image-models") || (is_markdown && doc.relative_path.iter().any(|c| c == "hfdocs")) {
-        return "timm".into();
-    }
+    // Where the file lives says most: mmpretrain's own metafiles link timm's repository for the
+    // models they converted from it ("Converted From"), and must still count as mmpretrain.
     // mmpretrain absorbed mmclassification and mmselfsup; their metafiles still link the old names.
     let mmpretrain_marks = ["mmpretrain", "mmclassification", "mmselfsup", "mmcls"];
-    let in_path = std::path::Path::new(&doc.uri)
+    let path = Path::new(&doc.uri);
+    if path
         .iter()
-        .any(|c| c.to_str().is_some_and(|c| mmpretrain_marks.contains(&c)));
-    let in_links = mmpretrain_marks
-        .iter()
-        .any(|m| text.contains(&format!("open-mmlab/{m}")) || text.contains(&format!("openmmlab.com/{m}")));
-    if in_path || in_links {
+        .any(|c| c.to_str().is_some_and(|c| mmpretrain_marks.contains(&c)))
+    {
         return "mmpretrain".into();
+    }
+    if is_markdown && doc.relative_path.iter().chain(path.iter()).any(|c| c == "hfdocs") {
+        return "timm".into();
+    }
+    let text = serde_json::to_string(root).unwrap_or_default();
+    let links = |m: &str| text.contains(&format!("open-mmlab/{m}")) || text.contains(&format!("openmmlab.com/{m}"));
+    if mmpretrain_marks.iter().any(|m| links(m)) {
+        return "mmpretrain".into();
+    }
+    if text.contains("pytorch-image-models") {
+        return "timm".into();
     }
     if let Some(repo) = text
         .split("github.com/open-mmlab/")
