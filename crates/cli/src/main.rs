@@ -133,6 +133,32 @@ Examples:
         #[arg(long, value_enum, default_value_t = query::LineageFormat::Text)]
         format: query::LineageFormat,
     },
+    /// Compare models on the benchmarks they share, with size, license and measured throughput.
+    #[command(
+        after_help = "Examples:\n  macaroni compare timm:resnet50.a1_in1k timm:convnext_tiny.fb_in1k timm:deit_small_patch16_224.fb_in1k\n  macaroni compare hf:a/b hf:c/d --all --format json"
+    )]
+    Compare {
+        #[arg(required = true, num_args = 2..)]
+        ids: Vec<String>,
+        /// Show every benchmark, not only those two or more models share.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// The Pareto front of a search's models on two or three objectives.
+    #[command(
+        after_help = "Objectives: params, size, downloads, likes, or metric@dataset.\n\nExamples:\n  macaroni select 'task:image-classification' --maximize top1@imagenet-1k --minimize params\n  macaroni select 'task:question-answering' --maximize f1@squad_v2 --minimize params --maximize downloads"
+    )]
+    Select {
+        query: String,
+        #[arg(long)]
+        maximize: Vec<String>,
+        #[arg(long)]
+        minimize: Vec<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Show one entity: its merged attributes, sources, relations, evaluations and costs.
     #[command(
         after_help = "Examples:\n  macaroni show hf:google-bert/bert-base-uncased\n  macaroni show timm:resnet50.a1_in1k --format json\n  macaroni show hf:acme/tiny --history\n  macaroni show hf:acme/tiny --as-of 2026-01-31T00:00:00Z"
@@ -232,6 +258,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             max_rows,
             timeout_ms,
         } => query::sql(&cli.db, &query, format, max_rows, query::timeout(timeout_ms)),
+        Command::Compare { ids, all, format } => query::compare(&cli.db, &ids, all, format),
+        Command::Select {
+            query,
+            maximize,
+            minimize,
+            format,
+        } => query::select(&cli.db, &query, &maximize, &minimize, format),
         Command::Lineage {
             id,
             up,

@@ -163,3 +163,131 @@ pub fn lineage(
 pub fn timeout(ms: u64) -> Duration {
     Duration::from_millis(ms.max(1))
 }
+
+pub fn compare(db: &Path, ids: &[String], all: bool, format: Format) -> anyhow::Result<ExitCode> {
+    let store = open(db)?;
+    let comparison = macaroni_query::compare(&store, ids, all, Limits::default())?;
+    let number = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v}"));
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&comparison)?),
+        Format::Csv | Format::Table => {
+            let mut header = vec!["dataset".to_string(), "config".into(), "split".into(), "metric".into()];
+            header.extend(comparison.models.iter().map(|m| m.id.clone()));
+            let mut rows: Vec<Vec<String>> = Vec::new();
+            for (label, pick) in [
+                (
+                    "parameters",
+                    &(|m: &macaroni_query::ModelSummary| number(m.parameters))
+                        as &dyn Fn(&macaroni_query::ModelSummary) -> String,
+                ),
+                ("license", &|m| m.license.clone().unwrap_or_default()),
+                ("throughput/s", &|m| number(m.throughput)),
+            ] {
+                let mut row = vec![label.to_string(), String::new(), String::new(), String::new()];
+                row.extend(comparison.models.iter().map(pick));
+                rows.push(row);
+            }
+            for b in &comparison.benchmarks {
+                let mut row = vec![
+                    b.dataset.clone(),
+                    b.config.clone().unwrap_or_default(),
+                    b.split.clone().unwrap_or_default(),
+                    format!("{} ({})", b.metric, if b.higher_is_better { "↑" } else { "↓" }),
+                ];
+                row.extend(b.values.iter().enumerate().map(|(i, v)| {
+                    let mark = if b.best == Some(i) && format == Format::Table {
+                        " *"
+                    } else {
+                        ""
+                    };
+                    format!("{}{mark}", number(*v))
+                }));
+                rows.push(row);
+            }
+            let header: Vec<&str> = header.iter().map(String::as_str).collect();
+            if format == Format::Csv {
+                output::print_csv(&header, &rows)?;
+            } else {
+                println!("{}", output::table(&header, rows));
+                println!(
+                    "* best per benchmark; {} shared benchmark(s){}",
+                    comparison.benchmarks.len(),
+                    if all { " (--all: every benchmark)" } else { "" }
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `metric@dataset`, `params`, ... with the direction given by the flag it came from.
+fn objectives(maximize: &[String], minimize: &[String]) -> Vec<macaroni_query::Objective> {
+    maximize
+        .iter()
+        .map(|name| macaroni_query::Objective {
+            name: name.clone(),
+            maximize: true,
+        })
+        .chain(minimize.iter().map(|name| macaroni_query::Objective {
+            name: name.clone(),
+            maximize: false,
+        }))
+        .collect()
+}
+
+pub fn select(
+    db: &Path,
+    text: &str,
+    maximize: &[String],
+    minimize: &[String],
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    let objectives = objectives(maximize, minimize);
+    if !(2..=3).contains(&objectives.len()) {
+        anyhow::bail!("give two or three objectives with --maximize / --minimize");
+    }
+    let store = open(db)?;
+    let front = match macaroni_query::pareto(&store, text, &objectives, Limits::default()) {
+        Ok(front) => front,
+        Err(err) => return report(err, text),
+    };
+    match format {
+        Format::Json => {
+            let rows: Vec<serde_json::Value> = front
+                .iter()
+                .map(|p| {
+                    let mut row = serde_json::json!({"id": p.id, "name": p.name});
+                    for (o, v) in objectives.iter().zip(&p.values) {
+                        row[o.name.as_str()] = serde_json::json!(v);
+                    }
+                    row
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&rows)?);
+        }
+        Format::Csv | Format::Table => {
+            let mut header = vec!["id".to_string()];
+            header.extend(
+                objectives
+                    .iter()
+                    .map(|o| format!("{} ({})", o.name, if o.maximize { "max" } else { "min" })),
+            );
+            let rows: Vec<Vec<String>> = front
+                .iter()
+                .map(|p| {
+                    std::iter::once(p.id.clone())
+                        .chain(p.values.iter().map(|v| format!("{v}")))
+                        .collect()
+                })
+                .collect();
+            let header: Vec<&str> = header.iter().map(String::as_str).collect();
+            if format == Format::Csv {
+                output::print_csv(&header, &rows)?;
+            } else {
+                println!("{}", output::table(&header, rows));
+                println!("{} model(s) on the Pareto front", front.len());
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -310,3 +310,29 @@ fn order_by(query: &Query, ranking: &[String], b: &mut Builder) -> (Option<Strin
         }
     }
 }
+
+/// Each listed model's best value of `metric` on `dataset` (on the metric's reporting scale):
+/// rows `(model_id, value)`.
+pub fn best_values(enricher: &Enricher, metric: &str, dataset: &str, models: &[String]) -> Compiled {
+    let mut b = Builder {
+        enricher,
+        params: Vec::new(),
+    };
+    let fraction = metric_fraction(enricher, metric);
+    let higher_better = match enricher.metrics.resolve(metric) {
+        Resolution::Canonical { ids, .. } => ids
+            .first()
+            .and_then(|m| enricher.vocabulary.metric(m))
+            .is_none_or(|m| m.higher_is_better),
+        _ => true,
+    };
+    let model_list = b.list(models);
+    let metrics = b.list(&ids(&enricher.metrics, "metric", metric));
+    let datasets = b.list(&ids(&enricher.datasets, "dataset", dataset));
+    let sql = format!(
+        "SELECT e.model_id, {}({}) FROM evaluation_scores e WHERE e.model_id IN ({model_list}) AND e.metric_id IN ({metrics}) AND e.dataset_id IN ({datasets}) AND e.numeric_value IS NOT NULL GROUP BY e.model_id",
+        if higher_better { "MAX" } else { "MIN" },
+        scaled_value(fraction)
+    );
+    Compiled { sql, params: b.params }
+}

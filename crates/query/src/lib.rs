@@ -1,4 +1,5 @@
-//! Queries over the repository: the search language, read-only SQL and lineage.
+//! Queries over the repository: the search language, read-only SQL, lineage, comparison and
+//! Pareto selection.
 //!
 //! The search language (docs/QUERY.md) is parsed into a typed [`Query`], then compiled to one
 //! parameterised SQL statement over the store's documented tables and views; user text only
@@ -7,6 +8,7 @@
 //! store's [`ReadOnly`] connection, under a time and row limit. This crate builds SQL; it never
 //! writes to the store and never parses zoo files.
 
+mod compare;
 mod compile;
 mod lex;
 pub mod lineage;
@@ -15,6 +17,7 @@ pub mod parse;
 use macaroni_enrich::Enricher;
 use macaroni_store::{Limits, ReadOnly, Rows, StoreError};
 
+pub use compare::{compare, pareto, BenchmarkRow, Comparison, ModelSummary, Objective, ParetoPoint};
 pub use compile::{compile, Compiled};
 pub use lineage::{lineage, Edge, LineageOptions, LineageResult};
 pub use parse::{parse, Query};

@@ -355,3 +355,60 @@ fn hostile_queries_are_harmless_and_bounded() {
     assert!(search(&store, &wide, limits).is_err());
     assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
 }
+
+#[test]
+fn compare_and_pareto_front_match_the_results_table() {
+    if database().is_none() {
+        return;
+    }
+    let store = ReadOnly::open(database().unwrap()).unwrap();
+    // Best top-1 per model on ImageNet-ReaL (a model is listed once per test resolution), and its size.
+    let mut best: std::collections::BTreeMap<String, (f64, f64)> = Default::default();
+    for r in csv_rows("results-imagenet-real.csv") {
+        let (Ok(top1), Ok(params)) = (
+            r["top1"].parse::<f64>(),
+            r["param_count"].replace(',', "").parse::<f64>(),
+        ) else {
+            continue;
+        };
+        let entry = best
+            .entry(format!("timm:{}", r["model"]))
+            .or_insert((top1, params * 1e6));
+        entry.0 = entry.0.max(top1);
+    }
+    // Compare two models: the shared ImageNet-ReaL top-1 row holds the table's values.
+    let pair: Vec<String> = best.keys().take(2).cloned().collect();
+    let comparison = macaroni_query::compare(&store, &pair, false, Limits::default()).unwrap();
+    let row = comparison
+        .benchmarks
+        .iter()
+        .find(|b| b.dataset == "dataset:imagenet-real" && b.metric == "metric:top1-accuracy")
+        .expect("shared ImageNet-ReaL row");
+    assert_eq!(row.values, vec![Some(best[&pair[0]].0), Some(best[&pair[1]].0)]);
+    // The Pareto front of top-1 (max) against parameters (min), recomputed from the table.
+    let points: Vec<(&String, &(f64, f64))> = best.iter().collect();
+    let dominated = |p: &(f64, f64)| {
+        points
+            .iter()
+            .any(|(_, q)| q.0 >= p.0 && q.1 <= p.1 && (q.0 > p.0 || q.1 < p.1))
+    };
+    let expected: BTreeSet<String> = points
+        .iter()
+        .filter(|(_, p)| !dominated(p))
+        .map(|(id, _)| (*id).clone())
+        .collect();
+    let objectives = [
+        macaroni_query::Objective {
+            name: "top1@imagenet-real".into(),
+            maximize: true,
+        },
+        macaroni_query::Objective {
+            name: "params".into(),
+            maximize: false,
+        },
+    ];
+    let front = macaroni_query::pareto(&store, "eval:imagenet-real", &objectives, Limits::default()).unwrap();
+    let actual: BTreeSet<String> = front.iter().map(|p| p.id.clone()).collect();
+    assert!(expected.len() >= 5);
+    assert_same(&actual, &expected, "Pareto front");
+}

@@ -1,0 +1,303 @@
+//! Side-by-side comparison, and the Pareto front of a search on two or three objectives.
+
+use std::collections::BTreeMap;
+
+use macaroni_enrich::{Enricher, Resolution};
+use macaroni_store::{Limits, ReadOnly, SqlValue};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::QueryError;
+
+/// What a model brings to a comparison besides its scores.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelSummary {
+    pub id: String,
+    pub name: Option<String>,
+    pub parameters: Option<f64>,
+    pub size_bytes: Option<f64>,
+    pub license: Option<String>,
+    /// Highest measured throughput (items/s) and the setting it was measured in.
+    pub throughput: Option<f64>,
+    pub throughput_setting: Option<String>,
+}
+
+/// One benchmark (dataset, config, split, metric) and each model's best value on it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchmarkRow {
+    pub dataset: String,
+    pub config: Option<String>,
+    pub split: Option<String>,
+    pub metric: String,
+    pub higher_is_better: bool,
+    /// Per model, in the order of `Comparison::models`.
+    pub values: Vec<Option<f64>>,
+    /// Index of the best value.
+    pub best: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    pub models: Vec<ModelSummary>,
+    pub benchmarks: Vec<BenchmarkRow>,
+}
+
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+fn texts(ids: &[String]) -> Vec<SqlValue> {
+    ids.iter().map(|id| SqlValue::Text(id.clone())).collect()
+}
+
+/// Metric direction and scale from the vocabulary: (higher is better, reported as a fraction).
+fn metric_traits(enricher: &Enricher, metric_id: &str) -> (bool, bool) {
+    let raw = metric_id.trim_start_matches("metric:");
+    match enricher.metrics.resolve(raw) {
+        Resolution::Canonical { ids, .. } => ids
+            .first()
+            .and_then(|m| enricher.vocabulary.metric(m))
+            .map_or((true, false), |m| (m.higher_is_better, m.fraction)),
+        _ => (true, false),
+    }
+}
+
+/// A value on its metric's reporting scale: fractions as percentages, as in the search language.
+fn scaled(value: f64, written: &Value, fraction: bool) -> f64 {
+    let percent_sign = written.as_str().is_some_and(|t| t.trim_end().ends_with('%'));
+    if fraction && !percent_sign && value.abs() <= 1.0 {
+        value * 100.0
+    } else {
+        value
+    }
+}
+
+/// Compares models on the benchmarks at least two of them share (all benchmarks with `all`).
+pub fn compare(store: &ReadOnly, ids: &[String], all: bool, limits: Limits) -> Result<Comparison, QueryError> {
+    let enricher = Enricher::builtin()?;
+    let models = summaries(store, ids, limits)?;
+    let sql = format!(
+        "SELECT model_id, dataset_id, dataset_config, dataset_split, metric_id, numeric_value, value
+         FROM evaluation_scores WHERE model_id IN ({}) AND numeric_value IS NOT NULL",
+        placeholders(ids.len())
+    );
+    let rows = store.query(&sql, &texts(ids), limits)?;
+    type Key = (String, Option<String>, Option<String>, String);
+    let mut table: BTreeMap<Key, Vec<Option<f64>>> = BTreeMap::new();
+    for row in rows.rows {
+        let text = |i: usize| row[i].as_str().map(str::to_string);
+        let (Some(model), Some(dataset), Some(metric), Some(value)) = (text(0), text(1), text(4), row[5].as_f64())
+        else {
+            continue;
+        };
+        let Some(index) = ids.iter().position(|id| *id == model) else {
+            continue;
+        };
+        let (higher, fraction) = metric_traits(&enricher, &metric);
+        let written: Value = row[6]
+            .as_str()
+            .and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or(Value::Null);
+        let value = scaled(value, &written, fraction);
+        let values = table
+            .entry((dataset, text(2), text(3), metric))
+            .or_insert_with(|| vec![None; ids.len()]);
+        let better = |old: f64| if higher { value > old } else { value < old };
+        if values[index].is_none_or(better) {
+            values[index] = Some(value);
+        }
+    }
+    let benchmarks = table
+        .into_iter()
+        .filter(|(_, values)| all || values.iter().filter(|v| v.is_some()).count() >= 2)
+        .map(|((dataset, config, split, metric), values)| {
+            let (higher_is_better, _) = metric_traits(&enricher, &metric);
+            let best = values
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| v.map(|v| (i, v)))
+                .max_by(|a, b| {
+                    if higher_is_better {
+                        a.1.total_cmp(&b.1)
+                    } else {
+                        b.1.total_cmp(&a.1)
+                    }
+                })
+                .map(|(i, _)| i);
+            BenchmarkRow {
+                dataset,
+                config,
+                split,
+                metric,
+                higher_is_better,
+                values,
+                best,
+            }
+        })
+        .collect();
+    Ok(Comparison { models, benchmarks })
+}
+
+fn summaries(store: &ReadOnly, ids: &[String], limits: Limits) -> Result<Vec<ModelSummary>, QueryError> {
+    let sql = format!(
+        "SELECT m.id, m.name, m.parameters, m.size_bytes, m.license,
+                (SELECT MAX(c.throughput) FROM cost_measurements c WHERE c.model_id = m.id),
+                (SELECT c.phase || ' ' || COALESCE(c.hardware, '') || ' ' || COALESCE(c.precision, '') || ' batch ' || COALESCE(c.batch_size, '?')
+                   FROM cost_measurements c WHERE c.model_id = m.id ORDER BY c.throughput DESC LIMIT 1)
+         FROM models m WHERE m.id IN ({})",
+        placeholders(ids.len())
+    );
+    let rows = store.query(&sql, &texts(ids), limits)?;
+    let found: BTreeMap<String, Vec<Value>> = rows
+        .rows
+        .into_iter()
+        .filter_map(|r| Some((r[0].as_str()?.to_string(), r)))
+        .collect();
+    Ok(ids
+        .iter()
+        .map(|id| {
+            let row = found.get(id);
+            let get = |i: usize| row.map(|r| r[i].clone()).unwrap_or(Value::Null);
+            ModelSummary {
+                id: id.clone(),
+                name: get(1).as_str().map(str::to_string),
+                parameters: get(2).as_f64(),
+                size_bytes: get(3).as_f64(),
+                license: get(4).as_str().map(str::to_string),
+                throughput: get(5).as_f64(),
+                throughput_setting: get(6).as_str().map(|s| s.trim().to_string()),
+            }
+        })
+        .collect())
+}
+
+/// An objective of `select`: a model column or `metric@dataset`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Objective {
+    pub name: String,
+    pub maximize: bool,
+}
+
+/// A model on the Pareto front with its objective values.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParetoPoint {
+    pub id: String,
+    pub name: Option<String>,
+    pub values: Vec<f64>,
+}
+
+/// The value of each objective for each model, or `None` where the model has none.
+fn objective_values(
+    store: &ReadOnly,
+    objective: &Objective,
+    ids: &[String],
+    enricher: &Enricher,
+    limits: Limits,
+) -> Result<BTreeMap<String, f64>, QueryError> {
+    let column = match objective.name.as_str() {
+        "params" | "parameters" => Some("parameters"),
+        "size" => Some("size_bytes"),
+        "downloads" => Some("downloads"),
+        "likes" => Some("likes"),
+        _ => None,
+    };
+    let mut values = BTreeMap::new();
+    if let Some(column) = column {
+        let sql = format!(
+            "SELECT id, {column} FROM models WHERE id IN ({}) AND {column} IS NOT NULL",
+            placeholders(ids.len())
+        );
+        for row in store.query(&sql, &texts(ids), limits)?.rows {
+            if let (Some(id), Some(v)) = (row[0].as_str(), row[1].as_f64()) {
+                values.insert(id.to_string(), v);
+            }
+        }
+        return Ok(values);
+    }
+    let Some((metric, dataset)) = objective.name.split_once('@') else {
+        return Err(crate::ParseError {
+            at: 0,
+            message: format!(
+                "unknown objective `{}`; expected params, size, downloads, likes or metric@dataset",
+                objective.name
+            ),
+        }
+        .into());
+    };
+    let compiled = crate::compile::best_values(enricher, metric, dataset, ids);
+    for row in store.query(&compiled.sql, &compiled.params, limits)?.rows {
+        if let (Some(id), Some(v)) = (row[0].as_str(), row[1].as_f64()) {
+            values.insert(id.to_string(), v);
+        }
+    }
+    Ok(values)
+}
+
+/// The models matching `query` that no other matching model beats on every objective.
+pub fn pareto(
+    store: &ReadOnly,
+    query: &str,
+    objectives: &[Objective],
+    limits: Limits,
+) -> Result<Vec<ParetoPoint>, QueryError> {
+    let enricher = Enricher::builtin()?;
+    let found = crate::search(store, &format!("{query} limit:10000"), limits)?;
+    let names: BTreeMap<String, Option<String>> = found
+        .objects()
+        .into_iter()
+        .filter_map(|r| {
+            Some((
+                r.get("id")?.as_str()?.to_string(),
+                r.get("name").and_then(Value::as_str).map(str::to_string),
+            ))
+        })
+        .collect();
+    let ids: Vec<String> = names.keys().cloned().collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let per_objective: Vec<BTreeMap<String, f64>> = objectives
+        .iter()
+        .map(|o| objective_values(store, o, &ids, &enricher, limits))
+        .collect::<Result<_, _>>()?;
+    let points: Vec<ParetoPoint> = ids
+        .iter()
+        .filter_map(|id| {
+            let values: Option<Vec<f64>> = per_objective.iter().map(|m| m.get(id).copied()).collect();
+            values.map(|values| ParetoPoint {
+                id: id.clone(),
+                name: names.get(id).cloned().flatten(),
+                values,
+            })
+        })
+        .collect();
+    let dominates = |a: &ParetoPoint, b: &ParetoPoint| {
+        let mut strictly = false;
+        for (i, o) in objectives.iter().enumerate() {
+            let (x, y) = if o.maximize {
+                (a.values[i], b.values[i])
+            } else {
+                (-a.values[i], -b.values[i])
+            };
+            if x < y {
+                return false;
+            }
+            strictly |= x > y;
+        }
+        strictly
+    };
+    let mut front: Vec<ParetoPoint> = points
+        .iter()
+        .filter(|p| !points.iter().any(|q| dominates(q, p)))
+        .cloned()
+        .collect();
+    let first = objectives.first().is_none_or(|o| o.maximize);
+    front.sort_by(|a, b| {
+        if first {
+            b.values[0].total_cmp(&a.values[0])
+        } else {
+            a.values[0].total_cmp(&b.values[0])
+        }
+    });
+    Ok(front)
+}
