@@ -17,6 +17,15 @@ use crate::output;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
+    /// Latency of a fixed query workload on a synthetic repository (generated at --db when missing).
+    Query {
+        /// Models in the synthetic repository.
+        #[arg(long, default_value_t = 1_000_000)]
+        models: usize,
+        /// Runs of each query.
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+    },
     /// Ingest into a fresh database, then ingest the same input again (the idempotent pass).
     Ingest {
         /// Folder holding the real zoo files (the `data` folder of ../shared).
@@ -32,11 +41,14 @@ pub enum BenchCommand {
 }
 
 pub fn run(db: &Path, command: BenchCommand) -> anyhow::Result<ExitCode> {
-    let BenchCommand::Ingest {
-        shared,
-        synthetic,
-        batch,
-    } = command;
+    let (shared, synthetic, batch) = match command {
+        BenchCommand::Query { models, runs } => return crate::bench_query::run(db, models, runs),
+        BenchCommand::Ingest {
+            shared,
+            synthetic,
+            batch,
+        } => (shared, synthetic, batch),
+    };
     if db.exists() {
         bail!(
             "{} exists; the benchmark needs a fresh database path (pass --db)",

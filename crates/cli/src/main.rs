@@ -5,6 +5,7 @@
 //! 5 the requested id does not exist.
 
 mod bench;
+mod bench_query;
 mod demo;
 mod enrich;
 mod ingest;

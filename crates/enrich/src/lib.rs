@@ -79,6 +79,18 @@ impl Enricher {
         })
     }
 
+    /// The built-in vocabularies, parsed once per process (queries call this on every search).
+    pub fn shared() -> Result<&'static Enricher, EnrichError> {
+        static SHARED: std::sync::OnceLock<Result<Enricher, String>> = std::sync::OnceLock::new();
+        match SHARED.get_or_init(|| Enricher::builtin().map_err(|e| e.to_string())) {
+            Ok(enricher) => Ok(enricher),
+            Err(message) => Err(EnrichError::Vocabulary {
+                file: "built-in vocabularies",
+                message: message.clone(),
+            }),
+        }
+    }
+
     /// The resolver for the namespace of an id (`dataset`, `task`, `license`, `arch`, `metric`).
     pub fn resolver_for(&self, namespace: &str) -> Option<&Resolver> {
         match namespace {

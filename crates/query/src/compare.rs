@@ -74,7 +74,7 @@ fn scaled(value: f64, written: &Value, fraction: bool) -> f64 {
 
 /// Compares models on the benchmarks at least two of them share (all benchmarks with `all`).
 pub fn compare(store: &ReadOnly, ids: &[String], all: bool, limits: Limits) -> Result<Comparison, QueryError> {
-    let enricher = Enricher::builtin()?;
+    let enricher = Enricher::shared()?;
     let models = summaries(store, ids, limits)?;
     let sql = format!(
         "SELECT model_id, dataset_id, dataset_config, dataset_split, metric_id, numeric_value, value
@@ -93,7 +93,7 @@ pub fn compare(store: &ReadOnly, ids: &[String], all: bool, limits: Limits) -> R
         let Some(index) = ids.iter().position(|id| *id == model) else {
             continue;
         };
-        let (higher, fraction) = metric_traits(&enricher, &metric);
+        let (higher, fraction) = metric_traits(enricher, &metric);
         let written: Value = row[6]
             .as_str()
             .and_then(|t| serde_json::from_str(t).ok())
@@ -111,7 +111,7 @@ pub fn compare(store: &ReadOnly, ids: &[String], all: bool, limits: Limits) -> R
         .into_iter()
         .filter(|(_, values)| all || values.iter().filter(|v| v.is_some()).count() >= 2)
         .map(|((dataset, config, split, metric), values)| {
-            let (higher_is_better, _) = metric_traits(&enricher, &metric);
+            let (higher_is_better, _) = metric_traits(enricher, &metric);
             let best = values
                 .iter()
                 .enumerate()
@@ -240,7 +240,7 @@ pub fn pareto(
     objectives: &[Objective],
     limits: Limits,
 ) -> Result<Vec<ParetoPoint>, QueryError> {
-    let enricher = Enricher::builtin()?;
+    let enricher = Enricher::shared()?;
     let found = crate::search(store, &format!("{query} limit:10000"), limits)?;
     let names: BTreeMap<String, Option<String>> = found
         .objects()
@@ -258,7 +258,7 @@ pub fn pareto(
     }
     let per_objective: Vec<BTreeMap<String, f64>> = objectives
         .iter()
-        .map(|o| objective_values(store, o, &ids, &enricher, limits))
+        .map(|o| objective_values(store, o, &ids, enricher, limits))
         .collect::<Result<_, _>>()?;
     let points: Vec<ParetoPoint> = ids
         .iter()

@@ -47,6 +47,9 @@ fn ids(resolver: &Resolver, namespace: &str, raw: &str) -> Vec<String> {
     out
 }
 
+/// The zoos whose readers name publishers (`publisher:<zoo>/<name>`).
+const PUBLISHER_ZOOS: [&str; 6] = ["hf", "tfhub", "pytorch-hub", "timm", "mmpretrain", "onnx"];
+
 pub fn compile(query: &Query, enricher: &Enricher) -> Compiled {
     let mut b = Builder {
         enricher,
@@ -70,7 +73,9 @@ pub fn compile(query: &Query, enricher: &Enricher) -> Compiled {
         let condition = expression(expr, &mut b);
         sql.push_str(&format!(" WHERE {condition}"));
     }
-    sql.push_str(&format!(" ORDER BY {order}, m.id LIMIT {}", query.limit));
+    // Every order ends on the id, for a stable result; the numeric orders name it already.
+    let tie = if order.contains("m.id") { "" } else { ", m.id" };
+    sql.push_str(&format!(" ORDER BY {order}{tie} LIMIT {}", query.limit));
     Compiled { sql, params: b.params }
 }
 
@@ -94,10 +99,12 @@ fn expression(expr: &Expr, b: &mut Builder) -> String {
     }
 }
 
+/// Models with a relation to one of `objects`: driven from the relations index, not a scan of
+/// every model.
 fn related(b: &mut Builder, relation: RelationKind, objects: &[String]) -> String {
     let list = b.list(objects);
     format!(
-        "EXISTS (SELECT 1 FROM relations r WHERE r.subject = m.id AND r.relation = '{}' AND r.object IN ({list}))",
+        "m.id IN (SELECT r.subject FROM relations r WHERE r.object IN ({list}) AND r.relation = '{}')",
         relation.as_str()
     )
 }
@@ -171,10 +178,17 @@ fn field_condition(field: Field, value: &str, b: &mut Builder) -> String {
             format!("(lower(m.architecture) = lower({raw}) OR {link})")
         }
         Field::Publisher => {
-            let name = b.text(value);
-            format!(
-                "EXISTS (SELECT 1 FROM relations r WHERE r.subject = m.id AND r.relation = 'published_by' AND lower(substr(r.object, 11 + instr(substr(r.object, 11), '/'))) = lower({name}))"
-            )
+            // Publisher ids are `publisher:<zoo>/<name>`: naming every zoo keeps this an index
+            // lookup. Names are tried as written and in lower case (Hub organisations keep case).
+            let mut publishers = Vec::new();
+            for zoo in PUBLISHER_ZOOS {
+                for name in [value.to_string(), value.to_lowercase(), id::slug(value)] {
+                    publishers.push(id::publisher(zoo, &name));
+                }
+            }
+            publishers.sort();
+            publishers.dedup();
+            related(b, RelationKind::PublishedBy, &publishers)
         }
         Field::Zoo => format!("m.zoo = {}", b.text(value)),
         Field::Language => format!(
@@ -224,13 +238,31 @@ fn evaluation(metric: &str, dataset: &str, op: Op, value: f64, percent: bool, b:
     } else {
         value
     };
-    let metrics = b.list(&ids(&enricher.metrics, "metric", metric));
-    let datasets = b.list(&ids(&enricher.datasets, "dataset", dataset));
+    let (metric_ids, dataset_ids) = (
+        ids(&enricher.metrics, "metric", metric),
+        ids(&enricher.datasets, "dataset", dataset),
+    );
+    let datasets = id_set(b, &dataset_ids);
+    let metrics = id_set(b, &metric_ids);
     let bound = b.param(SqlValue::Real(threshold));
     format!(
-        "EXISTS (SELECT 1 FROM evaluation_scores e WHERE e.model_id = m.id AND e.metric_id IN ({metrics}) AND e.dataset_id IN ({datasets}) AND {} {} {bound})",
+        "m.id IN (SELECT e.model_id FROM evaluations e WHERE e.dataset_id IN ({datasets}) AND e.metric_id IN ({metrics}) AND {} {} {bound})",
         scaled_value(fraction),
         op.sql()
+    )
+}
+
+/// A set of ids with the raw ids enrichment resolved to them, as a subquery.
+fn id_set(b: &mut Builder, names: &[String]) -> String {
+    let list = b.list(names);
+    let again = b.list(names);
+    format!(
+        "SELECT c.raw_id FROM canonical_ids c WHERE c.canonical_id IN ({list}) UNION VALUES {}",
+        again
+            .split(", ")
+            .map(|p| format!("({p})"))
+            .collect::<Vec<_>>()
+            .join(", ")
     )
 }
 
@@ -272,7 +304,7 @@ fn order_by(query: &Query, ranking: &[String], b: &mut Builder) -> (Option<Strin
     let natural_desc = |desc: Option<bool>, default: bool| if desc.unwrap_or(default) { "DESC" } else { "ASC" };
     let Some(sort) = &query.sort else {
         return if ranking.is_empty() {
-            (None, "m.downloads IS NULL, m.downloads DESC".to_string())
+            (None, "m.downloads DESC, m.id DESC".to_string())
         } else {
             (None, "ranked.rank IS NULL, ranked.rank".to_string())
         };
@@ -281,9 +313,11 @@ fn order_by(query: &Query, ranking: &[String], b: &mut Builder) -> (Option<Strin
         SortKey::Relevance => (None, "ranked.rank IS NULL, ranked.rank".to_string()),
         SortKey::Name => (None, format!("m.name {}", natural_desc(sort.descending, false))),
         SortKey::Number(field) => {
+            // Ties broken by id in the same direction, so that an index on (column, id) serves the
+            // whole order. NULLs sort first ascending and last descending.
             let column = field.column().to_string();
-            let order = format!("{column} IS NULL, {column} {}", natural_desc(sort.descending, true));
-            (Some(column), order)
+            let direction = natural_desc(sort.descending, true);
+            (Some(column.clone()), format!("{column} {direction}, m.id {direction}"))
         }
         SortKey::Eval { metric, dataset } => {
             let enricher = b.enricher;
@@ -295,11 +329,11 @@ fn order_by(query: &Query, ranking: &[String], b: &mut Builder) -> (Option<Strin
                     .is_none_or(|m| m.higher_is_better),
                 _ => true,
             };
-            let metrics = b.list(&ids(&enricher.metrics, "metric", metric));
-            let datasets = b.list(&ids(&enricher.datasets, "dataset", dataset));
+            let metrics = id_set(b, &ids(&enricher.metrics, "metric", metric));
+            let datasets = id_set(b, &ids(&enricher.datasets, "dataset", dataset));
             let best = if higher_better { "MAX" } else { "MIN" };
             let column = format!(
-                "(SELECT {best}({}) FROM evaluation_scores e WHERE e.model_id = m.id AND e.metric_id IN ({metrics}) AND e.dataset_id IN ({datasets}))",
+                "(SELECT {best}({}) FROM evaluations e WHERE e.model_id = m.id AND e.metric_id IN ({metrics}) AND e.dataset_id IN ({datasets}))",
                 scaled_value(fraction)
             );
             let order = format!(
@@ -327,10 +361,10 @@ pub fn best_values(enricher: &Enricher, metric: &str, dataset: &str, models: &[S
         _ => true,
     };
     let model_list = b.list(models);
-    let metrics = b.list(&ids(&enricher.metrics, "metric", metric));
-    let datasets = b.list(&ids(&enricher.datasets, "dataset", dataset));
+    let metrics = id_set(&mut b, &ids(&enricher.metrics, "metric", metric));
+    let datasets = id_set(&mut b, &ids(&enricher.datasets, "dataset", dataset));
     let sql = format!(
-        "SELECT e.model_id, {}({}) FROM evaluation_scores e WHERE e.model_id IN ({model_list}) AND e.metric_id IN ({metrics}) AND e.dataset_id IN ({datasets}) AND e.numeric_value IS NOT NULL GROUP BY e.model_id",
+        "SELECT e.model_id, {}({}) FROM evaluations e WHERE e.model_id IN ({model_list}) AND e.metric_id IN ({metrics}) AND e.dataset_id IN ({datasets}) AND e.numeric_value IS NOT NULL GROUP BY e.model_id",
         if higher_better { "MAX" } else { "MIN" },
         scaled_value(fraction)
     );

@@ -56,8 +56,8 @@ pub enum QueryError {
 /// `license`, `parameters`, `downloads`, and `sort_value` when sorted by a value).
 pub fn search(store: &ReadOnly, text: &str, limits: Limits) -> Result<Rows, QueryError> {
     let query = parse(text)?;
-    let enricher = Enricher::builtin()?;
-    let compiled = compile(&query, &enricher);
+    let enricher = Enricher::shared()?;
+    let compiled = compile(&query, enricher);
     Ok(store.query(&compiled.sql, &compiled.params, limits)?)
 }
 

@@ -89,6 +89,12 @@ impl Store {
         Ok(summary)
     }
 
+    /// Refreshes the query planner's statistics (after a large load).
+    pub fn analyze(&self) -> Result<()> {
+        self.conn.execute_batch("ANALYZE")?;
+        Ok(())
+    }
+
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self.conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)

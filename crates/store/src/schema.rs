@@ -78,7 +78,10 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX models_by_zoo ON models(zoo);
     CREATE INDEX models_by_task ON models(task);
     CREATE INDEX models_by_license ON models(license);
-    CREATE INDEX models_by_parameters ON models(parameters);
+    CREATE INDEX models_by_parameters ON models(parameters, id);
+    CREATE INDEX models_by_downloads ON models(downloads, id);
+    CREATE INDEX models_by_likes ON models(likes, id);
+    CREATE INDEX models_by_created ON models(created_at, id);
 
     CREATE TABLE datasets (
         id          TEXT PRIMARY KEY,
@@ -109,7 +112,7 @@ const MIGRATIONS: &[&str] = &[
         source_uri     TEXT NOT NULL
     );
     CREATE INDEX evaluations_by_model ON evaluations(model_id);
-    CREATE INDEX evaluations_by_dataset_metric ON evaluations(dataset_id, metric_type, numeric_value);
+    CREATE INDEX evaluations_by_dataset_metric ON evaluations(dataset_id, metric_id, numeric_value);
 
     CREATE TABLE relations (
         id         TEXT PRIMARY KEY,

@@ -1,0 +1,424 @@
+//! `macaroni bench query`: a synthetic repository shaped like the real zoos, and the latency of a
+//! fixed workload in the search language next to the same questions in hand-written SQL.
+//!
+//! Shapes taken from the data in ../shared: the task mix of the Hub statistics
+//! (hf-hub-model-stats: text-classification 5,133 models, text-generation 2,961, ...), licenses as
+//! counted on the real cards (apache-2.0 and mit first), heavy-tailed downloads, log-uniform sizes,
+//! lineage by preferential attachment, and evaluations on each task's usual datasets.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+use indicatif::ProgressBar;
+use macaroni_format::{
+    id, DatasetRef, Evaluation, MetricRef, Model, Provenance, Record, Relation, RelationKind, TaskRef,
+};
+use macaroni_query::{LineageOptions, Objective};
+use macaroni_store::{Limits, ReadOnly, SourceBatch, Store};
+use serde_json::json;
+
+use crate::output;
+
+/// (task, share of models in the Hub statistics, datasets, metric)
+const TASKS: [(&str, u32, [&str; 3], &str); 10] = [
+    ("text-classification", 5133, ["glue", "imdb", "emotion"], "accuracy"),
+    ("text-generation", 2961, ["wikitext", "openwebtext", "c4"], "perplexity"),
+    (
+        "text2text-generation",
+        2853,
+        ["cnn_dailymail", "xsum", "samsum"],
+        "rouge1",
+    ),
+    (
+        "token-classification",
+        2232,
+        ["conll2003", "wikiann", "ontonotes5"],
+        "f1",
+    ),
+    (
+        "automatic-speech-recognition",
+        2111,
+        ["common_voice", "librispeech", "fleurs"],
+        "wer",
+    ),
+    ("fill-mask", 2098, ["wikipedia", "bookcorpus", "c4"], "accuracy"),
+    (
+        "question-answering",
+        1159,
+        ["squad", "squad_v2", "natural_questions"],
+        "f1",
+    ),
+    ("translation", 902, ["wmt16", "wmt19", "opus100"], "bleu"),
+    (
+        "feature-extraction",
+        899,
+        ["ms_marco", "s2orc", "wikipedia"],
+        "accuracy",
+    ),
+    (
+        "image-classification",
+        446,
+        ["imagenet-1k", "cifar-10", "imagenet-21k"],
+        "top1-accuracy",
+    ),
+];
+const LICENSES: [(&str, u32); 7] = [
+    ("apache-2.0", 40),
+    ("mit", 20),
+    ("cc-by-4.0", 8),
+    ("other", 12),
+    ("llama2", 5),
+    ("cc-by-nc-4.0", 10),
+    ("gpl-3.0", 5),
+];
+const LIBRARIES: [&str; 5] = [
+    "transformers",
+    "transformers",
+    "transformers",
+    "timm",
+    "sentence-transformers",
+];
+const WORDS: [&str; 16] = [
+    "sentiment",
+    "analysis",
+    "bert",
+    "classifier",
+    "multilingual",
+    "distilled",
+    "efficient",
+    "speech",
+    "vision",
+    "summarization",
+    "chat",
+    "instruction",
+    "tuned",
+    "quantized",
+    "adapter",
+    "benchmark",
+];
+const LANGUAGES: [&str; 6] = ["en", "de", "fr", "es", "zh", "ja"];
+const ROOT: &str = "hf:bench/root";
+
+/// SplitMix64: deterministic, so every run builds the same repository.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn weighted<T: Copy>(&mut self, items: &[(T, u32)]) -> T {
+        let total: u32 = items.iter().map(|(_, w)| w).sum();
+        let mut pick = (self.next() % u64::from(total)) as u32;
+        for (item, w) in items {
+            if pick < *w {
+                return *item;
+            }
+            pick -= w;
+        }
+        items[0].0
+    }
+}
+
+fn model_id(i: usize) -> String {
+    if i == 0 {
+        ROOT.to_string()
+    } else {
+        format!("hf:org{}/model-{i}", i % 5000)
+    }
+}
+
+/// The records of model `i`; `root_family` holds the models descending from the root so far.
+fn synthetic_model(i: usize, rng: &mut Rng, root_family: &mut Vec<usize>, prov: &Provenance) -> Vec<Record> {
+    let id = model_id(i);
+    let task_index = rng.weighted(&TASKS.iter().enumerate().map(|(k, t)| (k, t.1)).collect::<Vec<_>>());
+    let (task, _, datasets, metric) = TASKS[task_index];
+    let license = rng.weighted(&LICENSES);
+    let params = 10f64.powf(6.0 + rng.unit() * 4.8).round() as u64;
+    let downloads = (1.0 / (1.0 - rng.unit()).max(1e-9)).powf(1.6) as u64;
+    let year = 2019 + rng.below(7);
+    let words: Vec<&str> = (0..4).map(|_| WORDS[rng.below(WORDS.len())]).collect();
+    let mut records = vec![Record::Model(Model {
+        id: id.clone(),
+        provenance: prov.clone(),
+        name: Some(id.rsplit('/').next().unwrap_or("m").to_string()),
+        zoo: Some("huggingface".into()),
+        description: Some(format!("A {} model for {task}.", words.join(" "))),
+        license: Some(license.into()),
+        languages: vec![LANGUAGES[rng.below(LANGUAGES.len())].to_string()],
+        tags: vec![if rng.unit() < 0.1 {
+            "fp16".into()
+        } else {
+            "pytorch".into()
+        }],
+        task: Some(task.into()),
+        library: Some(LIBRARIES[rng.below(LIBRARIES.len())].into()),
+        parameters: Some(params),
+        downloads: Some(downloads),
+        likes: Some(downloads / 100),
+        created_at: Some(format!(
+            "{year}-{:02}-{:02}T00:00:00Z",
+            1 + rng.below(12),
+            1 + rng.below(28)
+        )),
+        ..Model::default()
+    })];
+    let relate = |kind: RelationKind, object: String| Record::Relation(Relation::new(&id, kind, &object, prov.clone()));
+    records.push(relate(RelationKind::ImplementsTask, id::task(task)));
+    records.push(relate(RelationKind::LicensedUnder, id::license(license)));
+    records.push(relate(RelationKind::TrainedOn, id::dataset(datasets[rng.below(3)])));
+    records.push(relate(
+        RelationKind::PublishedBy,
+        id::publisher("hf", &format!("org{}", i % 5000)),
+    ));
+    // Lineage: a share of models joins the root's family (so it grows past 10,000), others attach
+    // to any earlier model, preferring popular bases.
+    if i > 0 {
+        let (parent, kind) = if rng.unit() < 0.02 || (i < 200 && i > 0) {
+            let parent = if root_family.is_empty() {
+                0
+            } else {
+                root_family[rng.below(root_family.len())]
+            };
+            root_family.push(i);
+            let kind = if rng.unit() < 0.3 {
+                RelationKind::QuantizedFrom
+            } else {
+                RelationKind::FineTunedFrom
+            };
+            (Some(parent), kind)
+        } else if rng.unit() < 0.3 {
+            (Some(rng.below(i).min(rng.below(i))), RelationKind::FineTunedFrom)
+        } else {
+            (None, RelationKind::FineTunedFrom)
+        };
+        if let Some(parent) = parent {
+            records.push(relate(kind, model_id(parent)));
+        }
+    }
+    for _ in 0..(if rng.unit() < 0.4 { 1 + rng.below(3) } else { 0 }) {
+        let dataset = datasets[rng.below(3)];
+        let value = match metric {
+            "perplexity" => 5.0 + rng.unit() * 40.0,
+            "wer" => 2.0 + rng.unit() * 30.0,
+            "bleu" => 10.0 + rng.unit() * 35.0,
+            "top1-accuracy" => 60.0 + rng.unit() * 30.0,
+            _ => 0.5 + rng.unit() * 0.49,
+        };
+        records.push(Record::Evaluation(Evaluation {
+            id: id::evaluation(&id, &[Some(task), Some(dataset), None, None, Some(metric)]),
+            provenance: prov.clone(),
+            model: id.clone(),
+            task: TaskRef {
+                task_type: Some(task.into()),
+                name: None,
+            },
+            dataset: DatasetRef {
+                id: Some(id::dataset(dataset)),
+                name: Some(dataset.into()),
+                ..DatasetRef::default()
+            },
+            metric: MetricRef {
+                metric_type: Some(metric.into()),
+                ..MetricRef::default()
+            },
+            value: json!(value),
+            numeric_value: Some(value),
+            ..Evaluation::default()
+        }));
+        records.push(relate(RelationKind::EvaluatedOn, id::dataset(dataset)));
+    }
+    records
+}
+
+fn generate(db: &Path, models: usize) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    let mut store = Store::open(db)?;
+    let mut rng = Rng(0x5eed_1234);
+    let mut family = Vec::new();
+    let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        ProgressBar::new(models as u64)
+    } else {
+        ProgressBar::hidden()
+    };
+    let now = crate::now();
+    let chunk = 5_000;
+    for start in (0..models).step_by(chunk) {
+        let batches: Vec<SourceBatch> = (start..(start + chunk).min(models))
+            .map(|i| {
+                let uri = format!("synthetic:{}", model_id(i));
+                let prov = Provenance::declared("synthetic", &uri, &now);
+                SourceBatch {
+                    records: synthetic_model(i, &mut rng, &mut family, &prov),
+                    uri,
+                }
+            })
+            .collect();
+        store.apply(&batches, &now)?;
+        bar.inc(batches.len() as u64);
+    }
+    bar.finish_and_clear();
+    store.analyze()?;
+    Ok(started.elapsed())
+}
+
+/// One question, in the language and by hand.
+struct Case {
+    name: &'static str,
+    language: &'static str,
+    sql: &'static str,
+}
+
+const WORKLOAD: [Case; 20] = [
+    Case { name: "task", language: "task:text-classification", sql: "SELECT m.id FROM models m JOIN relations r ON r.subject = m.id AND r.relation = 'implements_task' AND r.object = 'task:text-classification' ORDER BY m.downloads DESC LIMIT 50" },
+    Case { name: "task + dataset", language: "task:image-classification dataset:imagenet-1k", sql: "SELECT m.id FROM models m WHERE m.id IN (SELECT subject FROM relations WHERE relation = 'implements_task' AND object = 'task:image-classification') AND m.id IN (SELECT subject FROM relations WHERE relation = 'trained_on' AND object = 'dataset:imagenet-1k') ORDER BY m.downloads DESC LIMIT 50" },
+    Case { name: "license class", language: "license:permissive task:text-generation", sql: "SELECT m.id FROM models m WHERE m.id IN (SELECT subject FROM relations WHERE relation = 'licensed_under' AND object IN ('license:apache-2.0', 'license:mit', 'license:cc-by-4.0')) AND m.id IN (SELECT subject FROM relations WHERE relation = 'implements_task' AND object = 'task:text-generation') ORDER BY m.downloads DESC LIMIT 50" },
+    Case { name: "params + task", language: "params<30M task:image-classification", sql: "SELECT m.id FROM models m WHERE m.parameters < 30000000 AND m.id IN (SELECT subject FROM relations WHERE relation = 'implements_task' AND object = 'task:image-classification') ORDER BY m.downloads DESC LIMIT 50" },
+    Case { name: "downloads", language: "downloads>=100000", sql: "SELECT m.id FROM models m WHERE m.downloads >= 100000 ORDER BY m.downloads DESC LIMIT 50" },
+    Case { name: "created + task", language: "created>2024-01-01 task:translation", sql: "SELECT m.id FROM models m WHERE m.created_at > '2024-01-01' AND m.id IN (SELECT subject FROM relations WHERE relation = 'implements_task' AND object = 'task:translation') ORDER BY m.downloads DESC LIMIT 50" },
+    Case { name: "eval predicate", language: "top1@imagenet-1k>=80", sql: "SELECT m.id FROM models m WHERE m.id IN (SELECT model_id FROM evaluations WHERE metric_id = 'metric:top1-accuracy' AND dataset_id = 'dataset:imagenet-1k' AND numeric_value >= 80) ORDER BY m.downloads DESC LIMIT 50" },
+    Case { name: "eval + filters", language: "top1@imagenet-1k>=80 params<30M license:permissive", sql: "SELECT m.id FROM models m WHERE m.parameters < 30000000 AND m.id IN (SELECT model_id FROM evaluations WHERE metric_id = 'metric:top1-accuracy' AND dataset_id = 'dataset:imagenet-1k' AND numeric_value >= 80) AND m.id IN (SELECT subject FROM relations WHERE relation = 'licensed_under' AND object IN ('license:apache-2.0', 'license:mit', 'license:cc-by-4.0')) ORDER BY m.downloads DESC LIMIT 50" },
+    Case { name: "f1 on squad_v2", language: "f1@squad_v2>0.9", sql: "SELECT m.id FROM models m WHERE m.id IN (SELECT model_id FROM evaluations WHERE metric_id = 'metric:f1' AND dataset_id = 'dataset:squad_v2' AND numeric_value > 0.9) ORDER BY m.downloads DESC LIMIT 50" },
+    Case { name: "sort by metric", language: "eval:glue sort:accuracy@glue", sql: "SELECT m.id, (SELECT MAX(numeric_value) FROM evaluations e WHERE e.model_id = m.id AND e.metric_id = 'metric:accuracy' AND e.dataset_id = 'dataset:glue') AS v FROM models m WHERE m.id IN (SELECT subject FROM relations WHERE relation = 'evaluated_on' AND object = 'dataset:glue') ORDER BY v DESC LIMIT 50" },
+    Case { name: "phrase", language: "\"sentiment analysis\"", sql: "SELECT e.id FROM search JOIN entities e ON e.rowid = search.rowid WHERE search MATCH '\"sentiment analysis\"' ORDER BY bm25(search) LIMIT 50" },
+    Case { name: "two words", language: "bert classifier", sql: "SELECT e.id FROM search JOIN entities e ON e.rowid = search.rowid WHERE search MATCH 'bert AND classifier' ORDER BY bm25(search) LIMIT 50" },
+    Case { name: "OR + language", language: "(task:summarization OR task:translation) language:de", sql: "SELECT m.id FROM models m WHERE m.id IN (SELECT subject FROM relations WHERE relation = 'implements_task' AND object IN ('task:summarization', 'task:translation')) AND m.languages LIKE '%\"de\"%' ORDER BY m.downloads DESC LIMIT 50" },
+    Case { name: "NOT", language: "task:text-generation NOT license:permissive", sql: "SELECT m.id FROM models m WHERE m.id IN (SELECT subject FROM relations WHERE relation = 'implements_task' AND object = 'task:text-generation') AND m.id NOT IN (SELECT subject FROM relations WHERE relation = 'licensed_under' AND object IN ('license:apache-2.0', 'license:mit', 'license:cc-by-4.0')) ORDER BY m.downloads DESC LIMIT 50" },
+    Case { name: "publisher", language: "publisher:org17", sql: "SELECT m.id FROM models m WHERE m.id IN (SELECT subject FROM relations WHERE relation = 'published_by' AND object = 'publisher:hf/org17') ORDER BY m.downloads DESC LIMIT 50" },
+    Case { name: "library + sort", language: "library:timm sort:likes", sql: "SELECT m.id FROM models m WHERE m.library = 'timm' ORDER BY m.likes DESC LIMIT 50" },
+    Case { name: "tag", language: "tag:fp16 task:fill-mask", sql: "SELECT m.id FROM models m WHERE m.tags LIKE '%\"fp16\"%' AND m.id IN (SELECT subject FROM relations WHERE relation = 'implements_task' AND object = 'task:fill-mask') ORDER BY m.downloads DESC LIMIT 50" },
+    Case { name: "descendants (10k+)", language: "descendant-of(hf:bench/root) limit:10000", sql: "WITH RECURSIVE d(id, depth) AS (SELECT 'hf:bench/root', 0 UNION SELECT r.subject, d.depth + 1 FROM relations r JOIN d ON r.object = d.id WHERE r.relation IN ('fine_tuned_from', 'quantized_from') AND d.depth < 10) SELECT m.id FROM models m WHERE m.id IN (SELECT id FROM d WHERE depth > 0) LIMIT 10000" },
+    Case { name: "quantized fine-tunes", language: "descendant-of(hf:bench/root, fine_tuned_from>quantized_from, 5) limit:1000", sql: "WITH RECURSIVE a(id, depth) AS (SELECT 'hf:bench/root', 0 UNION SELECT r.subject, a.depth + 1 FROM relations r JOIN a ON r.object = a.id WHERE r.relation = 'fine_tuned_from' AND a.depth < 5), b(id, depth) AS (SELECT id, 0 FROM a WHERE depth > 0 UNION SELECT r.subject, b.depth + 1 FROM relations r JOIN b ON r.object = b.id WHERE r.relation = 'quantized_from' AND b.depth < 5) SELECT id FROM b WHERE depth > 0 LIMIT 1000" },
+    Case { name: "ancestors", language: "ancestor-of(hf:org199/model-199)", sql: "WITH RECURSIVE u(id, depth) AS (SELECT 'hf:org199/model-199', 0 UNION SELECT r.object, u.depth + 1 FROM relations r JOIN u ON r.subject = u.id WHERE r.relation IN ('fine_tuned_from', 'quantized_from') AND u.depth < 10) SELECT m.id FROM models m WHERE m.id IN (SELECT id FROM u WHERE depth > 0) LIMIT 50" },
+];
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+fn timed<T>(runs: usize, mut f: impl FnMut() -> anyhow::Result<T>) -> anyhow::Result<(Vec<f64>, T)> {
+    let mut times = Vec::with_capacity(runs);
+    let mut last = None;
+    for _ in 0..runs {
+        let started = Instant::now();
+        last = Some(f()?);
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    match last {
+        Some(value) => Ok((times, value)),
+        None => bail!("no runs"),
+    }
+}
+
+pub fn run(db: &Path, models: usize, runs: usize) -> anyhow::Result<ExitCode> {
+    if !db.exists() {
+        let took = generate(db, models)?;
+        println!(
+            "generated {models} models into {} in {:.0} s",
+            db.display(),
+            took.as_secs_f64()
+        );
+    }
+    let store = ReadOnly::open(db)?;
+    let limits = Limits {
+        max_rows: 20_000,
+        timeout: Duration::from_secs(60),
+    };
+    let count = store.query("SELECT COUNT(*) FROM models", &[], limits)?.rows[0][0].clone();
+    println!("repository: {count} models");
+    let mut rows = Vec::new();
+    let mut all_language = Vec::new();
+    for case in &WORKLOAD {
+        let (language, found) = timed(runs, || {
+            Ok(macaroni_query::search(&store, case.language, limits)?.rows.len())
+        })?;
+        let (hand, _) = timed(runs, || Ok(store.query(case.sql, &[], limits)?.rows.len()))?;
+        all_language.extend(language.iter().copied());
+        rows.push(vec![
+            case.name.to_string(),
+            found.to_string(),
+            format!("{:.2}", percentile(&language, 0.5)),
+            format!("{:.2}", percentile(&language, 0.99)),
+            format!("{:.2}", percentile(&hand, 0.5)),
+            format!("{:.2}", percentile(&language, 0.5) / percentile(&hand, 0.5).max(1e-6)),
+        ]);
+    }
+    let root_lineage = LineageOptions {
+        up: false,
+        relations: Vec::new(),
+        max_depth: 10,
+    };
+    let (lineage_times, lineage) = timed(runs, || {
+        Ok(macaroni_query::lineage(&store, ROOT, &root_lineage, limits)?)
+    })?;
+    rows.push(vec![
+        "lineage API (root, down)".into(),
+        lineage.edges.len().to_string(),
+        format!("{:.2}", percentile(&lineage_times, 0.5)),
+        format!("{:.2}", percentile(&lineage_times, 0.99)),
+        String::new(),
+        String::new(),
+    ]);
+    let ids: Vec<String> = (1..6).map(model_id).collect();
+    let (compare_times, _) = timed(runs, || Ok(macaroni_query::compare(&store, &ids, false, limits)?))?;
+    rows.push(vec![
+        "compare 5 models".into(),
+        "5".into(),
+        format!("{:.2}", percentile(&compare_times, 0.5)),
+        format!("{:.2}", percentile(&compare_times, 0.99)),
+        String::new(),
+        String::new(),
+    ]);
+    let objectives = [
+        Objective {
+            name: "top1@imagenet-1k".into(),
+            maximize: true,
+        },
+        Objective {
+            name: "params".into(),
+            maximize: false,
+        },
+    ];
+    let (pareto_times, front) = timed(runs, || {
+        Ok(macaroni_query::pareto(
+            &store,
+            "task:image-classification eval:imagenet-1k",
+            &objectives,
+            limits,
+        )?)
+    })?;
+    rows.push(vec![
+        "Pareto top1 vs params".into(),
+        front.len().to_string(),
+        format!("{:.2}", percentile(&pareto_times, 0.5)),
+        format!("{:.2}", percentile(&pareto_times, 0.99)),
+        String::new(),
+        String::new(),
+    ]);
+    all_language.sort_by(f64::total_cmp);
+    println!(
+        "{}",
+        output::table(
+            &["query", "rows", "p50 ms", "p99 ms", "SQL p50 ms", "language / SQL"],
+            rows
+        )
+    );
+    println!(
+        "search language over the workload ({runs} runs each): p50 {:.2} ms, p99 {:.2} ms",
+        percentile(&all_language, 0.5),
+        percentile(&all_language, 0.99)
+    );
+    Ok(ExitCode::SUCCESS)
+}
