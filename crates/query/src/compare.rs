@@ -224,7 +224,8 @@ fn objective_values(
         }
         .into());
     };
-    let compiled = crate::compile::best_values(enricher, metric, dataset, ids);
+    let catalog = crate::StoreCatalog::new(store, limits);
+    let compiled = crate::compile::best_values(enricher, &catalog, metric, dataset, ids);
     for row in store.query(&compiled.sql, &compiled.params, limits)?.rows {
         if let (Some(id), Some(v)) = (row[0].as_str(), row[1].as_f64()) {
             values.insert(id.to_string(), v);

@@ -14,8 +14,33 @@ pub struct Compiled {
     pub params: Vec<SqlValue>,
 }
 
+/// What the compiler may ask the repository, to choose a plan: the store answers with bounded,
+/// indexed look-ups. [`NoCatalog`] answers without a store, and the SQL stays correct, only slower.
+pub trait Catalog {
+    /// The ids stored for these canonical ids: themselves and every raw id resolved to them.
+    fn expand(&self, ids: &[String]) -> Vec<String>;
+    /// Whether many models (thousands) hold this relation to one of these objects.
+    fn broad(&self, relation: RelationKind, objects: &[String]) -> bool;
+}
+
+/// No repository to ask: ids are taken as given and every filter drives the query.
+pub struct NoCatalog;
+
+impl Catalog for NoCatalog {
+    fn expand(&self, ids: &[String]) -> Vec<String> {
+        ids.to_vec()
+    }
+    fn broad(&self, _: RelationKind, _: &[String]) -> bool {
+        false
+    }
+}
+
 struct Builder<'a> {
     enricher: &'a Enricher,
+    catalog: &'a dyn Catalog,
+    /// The result is ordered by an indexed model column: broad filters are then cheaper checked
+    /// row by row in that order (stopping at the limit) than collected and sorted.
+    ordered_scan: bool,
     params: Vec<SqlValue>,
 }
 
@@ -51,8 +76,19 @@ fn ids(resolver: &Resolver, namespace: &str, raw: &str) -> Vec<String> {
 const PUBLISHER_ZOOS: [&str; 6] = ["hf", "tfhub", "pytorch-hub", "timm", "mmpretrain", "onnx"];
 
 pub fn compile(query: &Query, enricher: &Enricher) -> Compiled {
+    compile_with(query, enricher, &NoCatalog)
+}
+
+/// Compiles with a catalog of the repository, which lets the plan fit the data.
+pub fn compile_with(query: &Query, enricher: &Enricher, catalog: &dyn Catalog) -> Compiled {
+    let ordered_scan = match &query.sort {
+        None => query.ranking_text().is_empty(),
+        Some(sort) => matches!(sort.key, SortKey::Number(_)),
+    };
     let mut b = Builder {
         enricher,
+        catalog,
+        ordered_scan,
         params: Vec::new(),
     };
     let ranking = query.ranking_text();
@@ -61,15 +97,27 @@ pub fn compile(query: &Query, enricher: &Enricher) -> Compiled {
     if let Some(column) = &sort_column {
         sql.push_str(&format!(", {column} AS sort_value"));
     }
-    sql.push_str(" FROM models m");
-    if !ranking.is_empty() {
-        let terms: Vec<String> = ranking.iter().map(|t| fts_phrase(t)).collect();
-        let param = b.text(&terms.join(" OR "));
+    let required = query.required_text();
+    let expr = if required.is_empty() {
+        sql.push_str(" FROM models m");
+        if !ranking.is_empty() {
+            let terms: Vec<String> = ranking.iter().map(|t| fts_phrase(t)).collect();
+            let param = b.text(&terms.join(" OR "));
+            sql.push_str(&format!(
+                " LEFT JOIN (SELECT e.id AS id, bm25(search, 10.0, 3.0, 1.0) AS rank FROM search JOIN entities e ON e.rowid = search.rowid WHERE search MATCH {param}) ranked ON ranked.id = m.id"
+            ));
+        }
+        query.expr.clone()
+    } else {
+        // Text every result must contain: the ranked match drives, the other terms filter.
+        let terms: Vec<String> = required.iter().map(|t| fts_phrase(t)).collect();
+        let param = b.text(&terms.join(" AND "));
         sql.push_str(&format!(
-            " LEFT JOIN (SELECT e.id AS id, bm25(search, 10.0, 3.0, 1.0) AS rank FROM search JOIN entities e ON e.rowid = search.rowid WHERE search MATCH {param}) ranked ON ranked.id = m.id"
+            " FROM (SELECT e.id AS id, bm25(search, 10.0, 3.0, 1.0) AS rank FROM search JOIN entities e ON e.rowid = search.rowid WHERE search MATCH {param}) ranked JOIN models m ON m.id = ranked.id"
         ));
-    }
-    if let Some(expr) = &query.expr {
+        query.without_required_text()
+    };
+    if let Some(expr) = &expr {
         let condition = expression(expr, &mut b);
         sql.push_str(&format!(" WHERE {condition}"));
     }
@@ -79,6 +127,11 @@ pub fn compile(query: &Query, enricher: &Enricher) -> Compiled {
     Compiled { sql, params: b.params }
 }
 
+fn text_match(b: &mut Builder, fts_query: &str) -> String {
+    let param = b.text(fts_query);
+    format!("m.id IN (SELECT e.id FROM search JOIN entities e ON e.rowid = search.rowid WHERE search MATCH {param})")
+}
+
 /// FTS5 sees every user word as one quoted string: its operators cannot be injected.
 fn fts_phrase(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
@@ -86,10 +139,28 @@ fn fts_phrase(text: &str) -> String {
 
 fn expression(expr: &Expr, b: &mut Builder) -> String {
     match expr {
-        Expr::And(items) => format!(
-            "({})",
-            items.iter().map(|e| expression(e, b)).collect::<Vec<_>>().join(" AND ")
-        ),
+        Expr::And(items) => {
+            // Words ANDed together are one FTS5 query: one index walk instead of one per word.
+            let words: Vec<&str> = items
+                .iter()
+                .filter_map(|e| match e {
+                    Expr::Term(Term::Text(t)) => Some(t.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let mut parts: Vec<String> = Vec::new();
+            if words.len() > 1 {
+                let query = words.iter().map(|w| fts_phrase(w)).collect::<Vec<_>>().join(" AND ");
+                parts.push(text_match(b, &query));
+            }
+            for item in items {
+                if words.len() > 1 && matches!(item, Expr::Term(Term::Text(_))) {
+                    continue;
+                }
+                parts.push(expression(item, b));
+            }
+            format!("({})", parts.join(" AND "))
+        }
         Expr::Or(items) => format!(
             "({})",
             items.iter().map(|e| expression(e, b)).collect::<Vec<_>>().join(" OR ")
@@ -102,11 +173,19 @@ fn expression(expr: &Expr, b: &mut Builder) -> String {
 /// Models with a relation to one of `objects`: driven from the relations index, not a scan of
 /// every model.
 fn related(b: &mut Builder, relation: RelationKind, objects: &[String]) -> String {
+    let broad = b.ordered_scan && b.catalog.broad(relation, objects);
     let list = b.list(objects);
-    format!(
-        "m.id IN (SELECT r.subject FROM relations r WHERE r.object IN ({list}) AND r.relation = '{}')",
-        relation.as_str()
-    )
+    if broad {
+        format!(
+            "EXISTS (SELECT 1 FROM relations r WHERE r.subject = m.id AND r.relation = '{}' AND r.object IN ({list}))",
+            relation.as_str()
+        )
+    } else {
+        format!(
+            "m.id IN (SELECT r.subject FROM relations r WHERE r.object IN ({list}) AND r.relation = '{}')",
+            relation.as_str()
+        )
+    }
 }
 
 fn term(term: &Term, b: &mut Builder) -> String {
@@ -135,10 +214,7 @@ fn term(term: &Term, b: &mut Builder) -> String {
             steps,
             depth,
         } => lineage(*direction, root, steps, *depth, b),
-        Term::Text(text) => {
-            let param = b.text(&fts_phrase(text));
-            format!("m.id IN (SELECT e.id FROM search JOIN entities e ON e.rowid = search.rowid WHERE search MATCH {param})")
-        }
+        Term::Text(text) => text_match(b, &fts_phrase(text)),
     }
 }
 
@@ -254,16 +330,8 @@ fn evaluation(metric: &str, dataset: &str, op: Op, value: f64, percent: bool, b:
 
 /// A set of ids with the raw ids enrichment resolved to them, as a subquery.
 fn id_set(b: &mut Builder, names: &[String]) -> String {
-    let list = b.list(names);
-    let again = b.list(names);
-    format!(
-        "SELECT c.raw_id FROM canonical_ids c WHERE c.canonical_id IN ({list}) UNION VALUES {}",
-        again
-            .split(", ")
-            .map(|p| format!("({p})"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
+    let ids = b.catalog.expand(names);
+    b.list(&ids)
 }
 
 /// The models reached from `root` by each step in turn (a step: one or more hops of its
@@ -347,9 +415,17 @@ fn order_by(query: &Query, ranking: &[String], b: &mut Builder) -> (Option<Strin
 
 /// Each listed model's best value of `metric` on `dataset` (on the metric's reporting scale):
 /// rows `(model_id, value)`.
-pub fn best_values(enricher: &Enricher, metric: &str, dataset: &str, models: &[String]) -> Compiled {
+pub fn best_values(
+    enricher: &Enricher,
+    catalog: &dyn Catalog,
+    metric: &str,
+    dataset: &str,
+    models: &[String],
+) -> Compiled {
     let mut b = Builder {
         enricher,
+        catalog,
+        ordered_scan: false,
         params: Vec::new(),
     };
     let fraction = metric_fraction(enricher, metric);

@@ -18,7 +18,7 @@ use macaroni_enrich::Enricher;
 use macaroni_store::{Limits, ReadOnly, Rows, StoreError};
 
 pub use compare::{compare, pareto, BenchmarkRow, Comparison, ModelSummary, Objective, ParetoPoint};
-pub use compile::{compile, Compiled};
+pub use compile::{compile, compile_with, Catalog, Compiled, NoCatalog};
 pub use lineage::{lineage, Edge, LineageOptions, LineageResult};
 pub use parse::{parse, Query};
 
@@ -52,12 +52,60 @@ pub enum QueryError {
     Vocabulary(#[from] macaroni_enrich::EnrichError),
 }
 
+/// The store as the compiler's catalog: bounded, indexed look-ups, a few per query.
+pub struct StoreCatalog<'a> {
+    store: &'a ReadOnly,
+    limits: Limits,
+}
+
+/// A relation target held by at least this many models is "broad".
+const BROAD: usize = 2_000;
+
+impl<'a> StoreCatalog<'a> {
+    pub fn new(store: &'a ReadOnly, limits: Limits) -> StoreCatalog<'a> {
+        StoreCatalog { store, limits }
+    }
+
+    fn texts(ids: &[String]) -> Vec<macaroni_store::SqlValue> {
+        ids.iter().map(|i| macaroni_store::SqlValue::Text(i.clone())).collect()
+    }
+}
+
+impl Catalog for StoreCatalog<'_> {
+    fn expand(&self, ids: &[String]) -> Vec<String> {
+        let sql = format!(
+            "SELECT raw_id FROM canonical_ids WHERE canonical_id IN ({})",
+            vec!["?"; ids.len()].join(", ")
+        );
+        let mut out = ids.to_vec();
+        if let Ok(rows) = self.store.query(&sql, &Self::texts(ids), self.limits) {
+            out.extend(rows.rows.iter().filter_map(|r| r[0].as_str().map(str::to_string)));
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn broad(&self, relation: macaroni_format::RelationKind, objects: &[String]) -> bool {
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM relations WHERE object IN ({}) AND relation = '{}' LIMIT {BROAD})",
+            vec!["?"; objects.len()].join(", "),
+            relation.as_str()
+        );
+        self.store
+            .query(&sql, &Self::texts(objects), self.limits)
+            .ok()
+            .and_then(|rows| rows.rows.first().and_then(|r| r[0].as_u64()))
+            .is_some_and(|n| n as usize >= BROAD)
+    }
+}
+
 /// Runs a search and returns the matching models, one row each (`id`, `name`, `zoo`, `task`,
 /// `license`, `parameters`, `downloads`, and `sort_value` when sorted by a value).
 pub fn search(store: &ReadOnly, text: &str, limits: Limits) -> Result<Rows, QueryError> {
     let query = parse(text)?;
     let enricher = Enricher::shared()?;
-    let compiled = compile(&query, enricher);
+    let compiled = compile_with(&query, enricher, &StoreCatalog::new(store, limits));
     Ok(store.query(&compiled.sql, &compiled.params, limits)?)
 }
 

@@ -183,6 +183,42 @@ pub struct Query {
 }
 
 impl Query {
+    /// Text every result must contain: the words and phrases ANDed at the top of the query. When
+    /// there are some, the ranked full-text match can drive the whole query.
+    pub fn required_text(&self) -> Vec<String> {
+        match &self.expr {
+            Some(Expr::Term(Term::Text(text))) => vec![text.clone()],
+            Some(Expr::And(items)) => items
+                .iter()
+                .filter_map(|e| match e {
+                    Expr::Term(Term::Text(text)) => Some(text.clone()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The expression without the top-level text that [`Query::required_text`] took out.
+    pub fn without_required_text(&self) -> Option<Expr> {
+        match &self.expr {
+            Some(Expr::Term(Term::Text(_))) => None,
+            Some(Expr::And(items)) => {
+                let mut rest: Vec<Expr> = items
+                    .iter()
+                    .filter(|e| !matches!(e, Expr::Term(Term::Text(_))))
+                    .cloned()
+                    .collect();
+                match rest.len() {
+                    0 => None,
+                    1 => rest.pop(),
+                    _ => Some(Expr::And(rest)),
+                }
+            }
+            other => other.clone(),
+        }
+    }
+
     /// The full-text words and phrases outside any NOT, for ranking.
     pub fn ranking_text(&self) -> Vec<String> {
         fn collect(expr: &Expr, out: &mut Vec<String>) {
