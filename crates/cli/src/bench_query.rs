@@ -281,7 +281,7 @@ struct Case {
 }
 
 const WORKLOAD: [Case; 20] = [
-    Case { name: "task", language: "task:text-classification", sql: "SELECT m.id FROM models m JOIN relations r ON r.subject = m.id AND r.relation = 'implements_task' AND r.object = 'task:text-classification' ORDER BY m.downloads DESC LIMIT 50" },
+    Case { name: "task", language: "task:text-classification", sql: "SELECT m.id FROM models m WHERE m.id IN (SELECT subject FROM relations WHERE relation = 'implements_task' AND object = 'task:text-classification') ORDER BY m.downloads DESC LIMIT 50" },
     Case { name: "task + dataset", language: "task:image-classification dataset:imagenet-1k", sql: "SELECT m.id FROM models m WHERE m.id IN (SELECT subject FROM relations WHERE relation = 'implements_task' AND object = 'task:image-classification') AND m.id IN (SELECT subject FROM relations WHERE relation = 'trained_on' AND object = 'dataset:imagenet-1k') ORDER BY m.downloads DESC LIMIT 50" },
     Case { name: "license class", language: "license:permissive task:text-generation", sql: "SELECT m.id FROM models m WHERE m.id IN (SELECT subject FROM relations WHERE relation = 'licensed_under' AND object IN ('license:apache-2.0', 'license:mit', 'license:cc-by-4.0')) AND m.id IN (SELECT subject FROM relations WHERE relation = 'implements_task' AND object = 'task:text-generation') ORDER BY m.downloads DESC LIMIT 50" },
     Case { name: "params + task", language: "params<30M task:image-classification", sql: "SELECT m.id FROM models m WHERE m.parameters < 30000000 AND m.id IN (SELECT subject FROM relations WHERE relation = 'implements_task' AND object = 'task:image-classification') ORDER BY m.downloads DESC LIMIT 50" },
@@ -302,6 +302,22 @@ const WORKLOAD: [Case; 20] = [
     Case { name: "quantized fine-tunes", language: "descendant-of(hf:bench/root, fine_tuned_from>quantized_from, 5) limit:1000", sql: "WITH RECURSIVE a(id, depth) AS (SELECT 'hf:bench/root', 0 UNION SELECT r.subject, a.depth + 1 FROM relations r JOIN a ON r.object = a.id WHERE r.relation = 'fine_tuned_from' AND a.depth < 5), b(id, depth) AS (SELECT id, 0 FROM a WHERE depth > 0 UNION SELECT r.subject, b.depth + 1 FROM relations r JOIN b ON r.object = b.id WHERE r.relation = 'quantized_from' AND b.depth < 5) SELECT id FROM b WHERE depth > 0 LIMIT 1000" },
     Case { name: "ancestors", language: "ancestor-of(hf:org199/model-199)", sql: "WITH RECURSIVE u(id, depth) AS (SELECT 'hf:org199/model-199', 0 UNION SELECT r.object, u.depth + 1 FROM relations r JOIN u ON r.subject = u.id WHERE r.relation IN ('fine_tuned_from', 'quantized_from') AND u.depth < 10) SELECT m.id FROM models m WHERE m.id IN (SELECT id FROM u WHERE depth > 0) LIMIT 50" },
 ];
+
+/// The same hand-written query with every `m.id [NOT] IN (SELECT subject FROM relations ...)` turned
+/// into a correlated `[NOT] EXISTS`. Which form wins depends on how many models a filter keeps, so
+/// the benchmark times both and compares the language with the faster: what an expert would write.
+fn correlated_form(sql: &str) -> Option<String> {
+    const SUBQUERY: &str = "m.id IN (SELECT subject FROM relations WHERE ";
+    const CORRELATED: &str = "EXISTS (SELECT 1 FROM relations WHERE subject = m.id AND ";
+    if !sql.contains(SUBQUERY) {
+        return None;
+    }
+    let negated = sql.replace(
+        "m.id NOT IN (SELECT subject FROM relations WHERE ",
+        &format!("NOT {CORRELATED}"),
+    );
+    Some(negated.replace(SUBQUERY, CORRELATED))
+}
 
 fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * q).round() as usize]
@@ -344,7 +360,13 @@ pub fn run(db: &Path, models: usize, runs: usize) -> anyhow::Result<ExitCode> {
         let (language, found) = timed(runs, || {
             Ok(macaroni_query::search(&store, case.language, limits)?.rows.len())
         })?;
-        let (hand, _) = timed(runs, || Ok(store.query(case.sql, &[], limits)?.rows.len()))?;
+        let (mut hand, _) = timed(runs, || Ok(store.query(case.sql, &[], limits)?.rows.len()))?;
+        if let Some(correlated) = correlated_form(case.sql) {
+            let (alternative, _) = timed(runs, || Ok(store.query(&correlated, &[], limits)?.rows.len()))?;
+            if percentile(&alternative, 0.5) < percentile(&hand, 0.5) {
+                hand = alternative;
+            }
+        }
         all_language.extend(language.iter().copied());
         rows.push(vec![
             case.name.to_string(),

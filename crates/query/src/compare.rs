@@ -272,14 +272,24 @@ pub fn pareto(
             })
         })
         .collect();
+    Ok(pareto_front(points, objectives))
+}
+
+/// Skyline by sorting: once points are ordered best-first on every objective in turn, a point can
+/// only be beaten by one before it, and if anything beats it, something already on the front does.
+/// That keeps the work at n log n + n * |front| instead of comparing all pairs.
+fn pareto_front(mut points: Vec<ParetoPoint>, objectives: &[Objective]) -> Vec<ParetoPoint> {
+    let oriented = |p: &ParetoPoint, i: usize| {
+        if objectives[i].maximize {
+            p.values[i]
+        } else {
+            -p.values[i]
+        }
+    };
     let dominates = |a: &ParetoPoint, b: &ParetoPoint| {
         let mut strictly = false;
-        for (i, o) in objectives.iter().enumerate() {
-            let (x, y) = if o.maximize {
-                (a.values[i], b.values[i])
-            } else {
-                (-a.values[i], -b.values[i])
-            };
+        for i in 0..objectives.len() {
+            let (x, y) = (oriented(a, i), oriented(b, i));
             if x < y {
                 return false;
             }
@@ -287,18 +297,76 @@ pub fn pareto(
         }
         strictly
     };
-    let mut front: Vec<ParetoPoint> = points
-        .iter()
-        .filter(|p| !points.iter().any(|q| dominates(q, p)))
-        .cloned()
-        .collect();
-    let first = objectives.first().is_none_or(|o| o.maximize);
-    front.sort_by(|a, b| {
-        if first {
-            b.values[0].total_cmp(&a.values[0])
-        } else {
-            a.values[0].total_cmp(&b.values[0])
-        }
+    points.sort_by(|a, b| {
+        (0..objectives.len())
+            .map(|i| oriented(b, i).total_cmp(&oriented(a, i)))
+            .find(|order| order.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| a.id.cmp(&b.id))
     });
-    Ok(front)
+    let mut front: Vec<ParetoPoint> = Vec::new();
+    for point in points {
+        if !front.iter().any(|kept| dominates(kept, &point)) {
+            front.push(point);
+        }
+    }
+    front
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(id: &str, accuracy: f64, params: f64) -> ParetoPoint {
+        ParetoPoint {
+            id: id.into(),
+            name: None,
+            values: vec![accuracy, params],
+        }
+    }
+
+    #[test]
+    fn front_keeps_exactly_the_undominated_points() {
+        let objectives = [
+            Objective {
+                name: "top1@imagenet-1k".into(),
+                maximize: true,
+            },
+            Objective {
+                name: "params".into(),
+                maximize: false,
+            },
+        ];
+        let points = vec![
+            point("small-weak", 70.0, 5e6),
+            point("dominated", 69.0, 6e6),
+            point("mid", 78.0, 25e6),
+            point("mid-twin-worse", 78.0, 30e6),
+            point("big-strong", 85.0, 300e6),
+            point("big-dominated", 84.0, 400e6),
+            point("tie-a", 80.0, 50e6),
+            point("tie-b", 80.0, 50e6),
+        ];
+        let brute: Vec<&str> = points
+            .iter()
+            .filter(|p| {
+                !points.iter().any(|q| {
+                    q.values[0] >= p.values[0]
+                        && q.values[1] <= p.values[1]
+                        && (q.values[0] > p.values[0] || q.values[1] < p.values[1])
+                })
+            })
+            .map(|p| p.id.as_str())
+            .collect();
+        let front: Vec<String> = pareto_front(points.clone(), &objectives)
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        assert_eq!(front, ["big-strong", "tie-a", "tie-b", "mid", "small-weak"]);
+        let mut sorted_brute = brute.clone();
+        sorted_brute.sort();
+        let mut sorted_front = front.clone();
+        sorted_front.sort();
+        assert_eq!(sorted_front, sorted_brute);
+    }
 }

@@ -58,9 +58,6 @@ pub struct StoreCatalog<'a> {
     limits: Limits,
 }
 
-/// A relation target held by at least this many models is "broad".
-const BROAD: usize = 2_000;
-
 impl<'a> StoreCatalog<'a> {
     pub fn new(store: &'a ReadOnly, limits: Limits) -> StoreCatalog<'a> {
         StoreCatalog { store, limits }
@@ -86,9 +83,9 @@ impl Catalog for StoreCatalog<'_> {
         out
     }
 
-    fn broad(&self, relation: macaroni_format::RelationKind, objects: &[String]) -> bool {
+    fn held_by_at_least(&self, relation: macaroni_format::RelationKind, objects: &[String], holders: usize) -> bool {
         let sql = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM relations WHERE object IN ({}) AND relation = '{}' LIMIT {BROAD})",
+            "SELECT COUNT(*) FROM (SELECT 1 FROM relations WHERE object IN ({}) AND relation = '{}' LIMIT {holders})",
             vec!["?"; objects.len()].join(", "),
             relation.as_str()
         );
@@ -96,7 +93,7 @@ impl Catalog for StoreCatalog<'_> {
             .query(&sql, &Self::texts(objects), self.limits)
             .ok()
             .and_then(|rows| rows.rows.first().and_then(|r| r[0].as_u64()))
-            .is_some_and(|n| n as usize >= BROAD)
+            .is_some_and(|n| n as usize >= holders)
     }
 }
 
