@@ -116,10 +116,13 @@ Examples:
     },
     /// Ancestors (--up) or descendants (--down, the default) of a model, as a DAG.
     #[command(
-        after_help = "Examples:\n  macaroni lineage hf:meta-llama/Llama-2-7b-hf\n  macaroni lineage hf:TheBloke/Llama-2-7B-Chat-GPTQ --up\n  macaroni lineage hf:meta-llama/Llama-2-7b-hf --relation quantized_from --format dot | dot -Tsvg > lineage.svg"
+        after_help = "Examples:\n  macaroni lineage hf:meta-llama/Llama-2-7b-hf\n  macaroni lineage hf:TheBloke/Llama-2-7B-Chat-GPTQ --up\n  macaroni lineage hf:meta-llama/Llama-2-7b-hf --relation quantized_from --format dot | dot -Tsvg > lineage.svg\n  macaroni lineage hf:TheBloke/Llama-2-7B-Chat-GPTQ --common-with hf:TheBloke/Llama-2-7B-Chat-GGUF"
     )]
     Lineage {
         id: String,
+        /// Print the ancestors this model shares with another, nearest first (text/json/csv).
+        #[arg(long, value_name = "ID", conflicts_with_all = ["up", "down"])]
+        common_with: Option<String>,
         /// Walk towards the base models.
         #[arg(long, conflicts_with = "down")]
         up: bool,
@@ -268,12 +271,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => query::select(&cli.db, &query, &maximize, &minimize, format),
         Command::Lineage {
             id,
+            common_with,
             up,
             down: _,
             relations,
             depth,
             format,
-        } => query::lineage(&cli.db, &id, up, &relations, depth, format),
+        } => match common_with {
+            Some(other) => query::common_ancestors(&cli.db, [&id, &other], &relations, depth, format),
+            None => query::lineage(&cli.db, &id, up, &relations, depth, format),
+        },
         Command::Quality { format, limit } => enrich::quality(&cli.db, format, limit),
         Command::Show {
             id,

@@ -81,6 +81,61 @@ pub enum LineageFormat {
     Csv,
 }
 
+fn lineage_relations(names: &[String]) -> anyhow::Result<Vec<RelationKind>> {
+    names
+        .iter()
+        .map(|r| {
+            RelationKind::parse(r)
+                .filter(|k| k.is_lineage())
+                .with_context(|| format!("`{r}` is not a lineage relation"))
+        })
+        .collect()
+}
+
+pub fn common_ancestors(
+    db: &Path,
+    [first, second]: [&str; 2],
+    relations: &[String],
+    depth: u32,
+    format: LineageFormat,
+) -> anyhow::Result<ExitCode> {
+    if format == LineageFormat::Dot {
+        eprintln!("error: --common-with prints text, json or csv, not dot");
+        return Ok(ExitCode::from(2));
+    }
+    let store = open(db)?;
+    let options = LineageOptions {
+        up: true,
+        relations: lineage_relations(relations)?,
+        max_depth: depth,
+    };
+    let shared = macaroni_query::common_ancestors(&store, first, second, &options, Limits::default())?;
+    let rows: Vec<Vec<String>> = shared
+        .iter()
+        .map(|c| {
+            vec![
+                c.id.clone(),
+                c.depth_from_first.to_string(),
+                c.depth_from_second.to_string(),
+            ]
+        })
+        .collect();
+    let header = ["id", "depth_from_first", "depth_from_second"];
+    match format {
+        LineageFormat::Json => println!("{}", serde_json::to_string_pretty(&shared)?),
+        LineageFormat::Csv => output::print_csv(&header, &rows)?,
+        // Dot was refused above.
+        LineageFormat::Text | LineageFormat::Dot => {
+            if shared.is_empty() {
+                println!("{first} and {second} share no ancestor within depth {depth}");
+            } else {
+                println!("{}", output::table(&header, rows));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn lineage(
     db: &Path,
     id: &str,
@@ -89,18 +144,10 @@ pub fn lineage(
     depth: u32,
     format: LineageFormat,
 ) -> anyhow::Result<ExitCode> {
-    let relations = relations
-        .iter()
-        .map(|r| {
-            RelationKind::parse(r)
-                .filter(|k| k.is_lineage())
-                .with_context(|| format!("`{r}` is not a lineage relation"))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
     let store = open(db)?;
     let options = LineageOptions {
         up,
-        relations,
+        relations: lineage_relations(relations)?,
         max_depth: depth,
     };
     let result = macaroni_query::lineage(&store, id, &options, Limits::default())?;

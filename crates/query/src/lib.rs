@@ -19,7 +19,7 @@ use macaroni_store::{Limits, ReadOnly, Rows, StoreError};
 
 pub use compare::{compare, pareto, BenchmarkRow, Comparison, ModelSummary, Objective, ParetoPoint};
 pub use compile::{compile, compile_with, Catalog, Compiled, NoCatalog};
-pub use lineage::{lineage, Edge, LineageOptions, LineageResult};
+pub use lineage::{common_ancestors, lineage, CommonAncestor, Edge, LineageOptions, LineageResult};
 pub use parse::{parse, Query};
 
 /// A query that cannot be parsed: where, and what was expected.

@@ -123,3 +123,55 @@ fn leads_back(edges: &[Edge], edge: &Edge) -> bool {
     }
     on_path.contains(edge.id.as_str())
 }
+
+/// A model both models descend from (or one of the two themselves), with the fewest hops from each.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommonAncestor {
+    pub id: String,
+    pub depth_from_first: u32,
+    pub depth_from_second: u32,
+}
+
+/// The shared ancestry of two models, nearest first (by the longer of the two walks, then the
+/// shorter). A model counts as its own ancestor at depth 0, so when one model descends from the
+/// other, the other leads the list.
+pub fn common_ancestors(
+    store: &ReadOnly,
+    first: &str,
+    second: &str,
+    options: &LineageOptions,
+    limits: Limits,
+) -> Result<Vec<CommonAncestor>, QueryError> {
+    let upwards = LineageOptions {
+        up: true,
+        ..options.clone()
+    };
+    let depths = |model: &str| -> Result<BTreeMap<String, u32>, QueryError> {
+        let mut nearest = BTreeMap::from([(model.to_string(), 0)]);
+        for edge in lineage(store, model, &upwards, limits)?.edges {
+            let depth = nearest.entry(edge.id).or_insert(edge.depth);
+            *depth = (*depth).min(edge.depth);
+        }
+        Ok(nearest)
+    };
+    let from_first = depths(first)?;
+    let from_second = depths(second)?;
+    let mut shared: Vec<CommonAncestor> = from_first
+        .iter()
+        .filter_map(|(id, &a)| {
+            from_second.get(id).map(|&b| CommonAncestor {
+                id: id.clone(),
+                depth_from_first: a,
+                depth_from_second: b,
+            })
+        })
+        .collect();
+    shared.sort_by_key(|c| {
+        (
+            c.depth_from_first.max(c.depth_from_second),
+            c.depth_from_first.min(c.depth_from_second),
+            c.id.clone(),
+        )
+    });
+    Ok(shared)
+}

@@ -275,6 +275,66 @@ fn dataset_filter_matches_the_mmpretrain_metafiles() {
 }
 
 #[test]
+fn common_ancestors_follow_the_api_base_model_tags() {
+    if database().is_none() {
+        return;
+    }
+    // Models grouped by the base model their API record tags.
+    let mut by_base: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for entry in std::fs::read_dir(data().join("hf-api-models/responses")).unwrap() {
+        let api: Value = serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
+        for tag in api["tags"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+            if let Some(base) = tag
+                .strip_prefix("base_model:")
+                .and_then(|t| t.split_once(':'))
+                .map(|(_, b)| b)
+            {
+                let model = format!("hf:{}", api["id"].as_str().unwrap());
+                by_base.entry(format!("hf:{base}")).or_default().push(model);
+            }
+        }
+    }
+    let store = ReadOnly::open(database().unwrap()).unwrap();
+    let options = macaroni_query::LineageOptions {
+        up: true,
+        relations: Vec::new(),
+        max_depth: 5,
+    };
+    let mut checked = 0;
+    for (base, models) in &by_base {
+        for model in models {
+            // A model and its base: the base itself is the nearest shared ancestor.
+            let shared = macaroni_query::common_ancestors(&store, model, base, &options, Limits::default()).unwrap();
+            let nearest = shared.first().unwrap();
+            assert_eq!(
+                (nearest.id.as_str(), nearest.depth_from_first, nearest.depth_from_second),
+                (base.as_str(), 1, 0)
+            );
+            checked += 1;
+        }
+        // Two walks from the same model meet at every step: itself, then its base one hop up on both.
+        for model in models {
+            let shared = macaroni_query::common_ancestors(&store, model, model, &options, Limits::default()).unwrap();
+            assert_eq!((shared[0].id.as_str(), shared[0].depth_from_first), (model.as_str(), 0));
+            assert!(shared
+                .iter()
+                .any(|c| &c.id == base && c.depth_from_first == 1 && c.depth_from_second == 1));
+        }
+    }
+    assert!(checked >= 3, "{checked}");
+    // Unrelated models share nothing.
+    let shared = macaroni_query::common_ancestors(
+        &store,
+        "hf:no-such/model",
+        "hf:another/missing",
+        &options,
+        Limits::default(),
+    )
+    .unwrap();
+    assert!(shared.is_empty());
+}
+
+#[test]
 fn lineage_and_full_text_match_the_api_records() {
     if database().is_none() {
         return;
