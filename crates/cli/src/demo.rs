@@ -107,8 +107,15 @@ pub fn quickstart(db: &Path) -> anyhow::Result<ExitCode> {
     println!("  macaroni{db_arg} show timm:resnet50.a1_in1k");
     println!("  macaroni{db_arg} show tfhub:google/imagenet/mobilenet_v2_100_224/classification/5");
     println!("  macaroni{db_arg} show dataset:imagenet-1k");
+    println!("  macaroni{db_arg} search 'task:image-classification top1@imagenet-1k>=80 params<30M'");
+    println!("  macaroni{db_arg} search 'license:permissive \"question answering\"'");
+    println!("  macaroni{db_arg} lineage hf:meta-llama/Llama-2-7b-hf --format dot");
+    println!(
+        "  macaroni{db_arg} compare timm:resnet50.a1_in1k timm:convnext_tiny.fb_in1k timm:efficientnet_b0.ra_in1k"
+    );
+    println!("  macaroni{db_arg} select 'task:image-classification' --maximize top1@imagenet-1k --minimize params");
     println!("  macaroni{db_arg} quality");
     println!("  macaroni{db_arg} export --format jsonl --kind evaluation");
-    println!("  sqlite3 {} \"SELECT model_id, dataset_id, metric_type, numeric_value FROM evaluations ORDER BY numeric_value DESC LIMIT 5\"", db.display());
+    println!("  macaroni{db_arg} sql \"SELECT model_id, dataset_id, metric_type, numeric_value FROM evaluations ORDER BY numeric_value DESC LIMIT 5\"");
     Ok(ExitCode::SUCCESS)
 }
