@@ -387,11 +387,11 @@ fn order_by(query: &Query, ranking: &[String], b: &mut Builder) -> (Option<Strin
         return if ranking.is_empty() {
             (None, "m.downloads DESC, m.id DESC".to_string())
         } else {
-            (None, "ranked.rank IS NULL, ranked.rank".to_string())
+            (None, "ranked.rank IS NULL, ranked.rank, m.id".to_string())
         };
     };
     match &sort.key {
-        SortKey::Relevance => (None, "ranked.rank IS NULL, ranked.rank".to_string()),
+        SortKey::Relevance => (None, "ranked.rank IS NULL, ranked.rank, m.id".to_string()),
         SortKey::Name => (None, format!("m.name {}", natural_desc(sort.descending, false))),
         SortKey::Number(field) => {
             // Ties broken by id in the same direction, so that an index on (column, id) serves the
