@@ -98,7 +98,7 @@ fn number(
     }
 }
 
-fn model_record(name: &str, params_millions: Option<f64>, prov: &Provenance) -> Record {
+fn model_record(name: &str, params_millions: Option<f64>, task: Option<&str>, prov: &Provenance) -> Record {
     Record::Model(Model {
         id: id::timm_model(name),
         provenance: prov.clone(),
@@ -107,6 +107,7 @@ fn model_record(name: &str, params_millions: Option<f64>, prov: &Provenance) -> 
         url: Some(format!("https://huggingface.co/timm/{name}")),
         library: Some("timm".into()),
         parameters: params_millions.map(|m| (m * 1_000_000.0).round() as u64),
+        task: task.map(str::to_string),
         ..Model::default()
     })
 }
@@ -114,6 +115,7 @@ fn model_record(name: &str, params_millions: Option<f64>, prov: &Provenance) -> 
 /// The model a row is about: its record is pushed and its id returned; an empty name is a warning.
 fn row_model(
     row: &HashMap<String, String>,
+    task: Option<&str>,
     line: usize,
     prov: &Provenance,
     doc: &Document,
@@ -124,14 +126,15 @@ fn row_model(
         return None;
     };
     let params = number(row, "param_count", line, doc, out);
-    out.records.push(model_record(model, params, prov));
+    out.records.push(model_record(model, params, task, prov));
     Some(id::timm_model(model))
 }
 
 fn results(table: &Table, dataset: &str, prov: &Provenance, doc: &Document, out: &mut ReadOutput) {
     let dataset_id = id::dataset(dataset);
     for (line, row) in &table.rows {
-        let Some(model_id) = row_model(row, *line, prov, doc, out) else {
+        // A results table is an image-classification benchmark: every model in it classifies images.
+        let Some(model_id) = row_model(row, Some("image-classification"), *line, prov, doc, out) else {
             continue;
         };
         let mut extra = BTreeMap::new();
@@ -196,7 +199,6 @@ fn results(table: &Table, dataset: &str, prov: &Provenance, doc: &Document, out:
             &dataset_id,
             prov.clone(),
         )));
-        // A results table is an image-classification benchmark: every model in it classifies images.
         let evidence = prov.with_method(
             prov.method,
             1.0,
@@ -273,7 +275,7 @@ fn benchmark(table: &Table, setting_name: &str, prov: &Provenance, doc: &Documen
     let setting = parse_setting(setting_name);
     let p = setting.phase.as_str();
     for (line, row) in &table.rows {
-        let Some(model_id) = row_model(row, *line, prov, doc, out) else {
+        let Some(model_id) = row_model(row, None, *line, prov, doc, out) else {
             continue;
         };
         let column = |suffix: &str| format!("{p}_{suffix}");
@@ -317,7 +319,7 @@ fn pretraining(table: &Table, prov: &Provenance, out: &mut ReadOutput) {
             continue;
         }
         let model_id = id::timm_model(model);
-        if let Record::Model(mut record) = model_record(model, None, prov) {
+        if let Record::Model(mut record) = model_record(model, None, None, prov) {
             record.extra.insert("pretrain".into(), Value::from(pretrain));
             out.records.push(Record::Model(record));
         }

@@ -356,6 +356,20 @@ fn timm_rows_become_evaluations_and_costs() {
                 .find(|e| e.model == model_id && e.metric.metric_type.as_deref() == Some("top1"))
                 .unwrap();
             assert_eq!(found.numeric_value, Some(top1), "{name}");
+            // Every model listed in a results table classifies images, on the model record too.
+            let models: Vec<&macaroni_format::Model> = out
+                .records
+                .iter()
+                .filter_map(|r| match r {
+                    Record::Model(m) => Some(m),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(models.len(), rows, "{name}");
+            assert!(
+                models.iter().all(|m| m.task.as_deref() == Some("image-classification")),
+                "{name}"
+            );
         } else if name.starts_with("benchmark-") {
             let costs = out
                 .records
