@@ -333,12 +333,36 @@ fn evaluation(metric: &str, dataset: &str, op: Op, value: f64, percent: bool, b:
     );
     let datasets = id_set(b, &dataset_ids);
     let metrics = id_set(b, &metric_ids);
+    let envelope = if fraction {
+        stored_value_envelope(op, threshold, b)
+    } else {
+        String::new()
+    };
     let bound = b.param(SqlValue::Real(threshold));
     format!(
-        "m.id IN (SELECT e.model_id FROM evaluations e WHERE e.dataset_id IN ({datasets}) AND e.metric_id IN ({metrics}) AND {} {} {bound})",
+        "m.id IN (SELECT e.model_id FROM evaluations e WHERE e.dataset_id IN ({datasets}) AND e.metric_id IN ({metrics}){envelope} AND {} {} {bound})",
         scaled_value(fraction),
         op.sql()
     )
+}
+
+/// For a fraction metric the comparison is on the percent scale, which no index holds. The stored
+/// value can pass it only as a percentage beyond the threshold or as a fraction (at most 1 in size)
+/// beyond a hundredth of it, so those two ranges of the value index bound the rows read; the exact
+/// comparison then runs on those alone. Empty for `=`/`!=`, which need no speed-up of this kind.
+fn stored_value_envelope(op: Op, threshold: f64, b: &mut Builder) -> String {
+    let (percent, fraction) = (SqlValue::Real(threshold), SqlValue::Real(threshold / 100.0));
+    match op {
+        Op::Gt | Op::Ge => {
+            let (p, f) = (b.param(percent), b.param(fraction));
+            format!(" AND (e.numeric_value >= {p} OR e.numeric_value BETWEEN {f} AND 1.0)")
+        }
+        Op::Lt | Op::Le => {
+            let (p, f) = (b.param(percent), b.param(fraction));
+            format!(" AND (e.numeric_value <= {p} OR e.numeric_value BETWEEN -1.0 AND {f})")
+        }
+        Op::Eq | Op::Ne => String::new(),
+    }
 }
 
 /// A set of ids with the raw ids enrichment resolved to them, as a subquery.
