@@ -309,6 +309,17 @@ fn scaled_value(fraction: bool) -> &'static str {
     }
 }
 
+/// Whether a bigger value of `metric` is better; metrics outside the vocabulary are taken as such.
+fn metric_higher_is_better(enricher: &Enricher, metric: &str) -> bool {
+    match enricher.metrics.resolve(metric) {
+        Resolution::Canonical { ids, .. } => ids
+            .first()
+            .and_then(|m| enricher.vocabulary.metric(m))
+            .is_none_or(|m| m.higher_is_better),
+        _ => true,
+    }
+}
+
 fn metric_fraction(enricher: &Enricher, metric: &str) -> bool {
     match enricher.metrics.resolve(metric) {
         Resolution::Canonical { ids, .. } => ids
@@ -427,13 +438,7 @@ fn order_by(query: &Query, ranking: &[String], b: &mut Builder) -> (Option<Strin
         SortKey::Eval { metric, dataset } => {
             let enricher = b.enricher;
             let fraction = metric_fraction(enricher, metric);
-            let higher_better = match enricher.metrics.resolve(metric) {
-                Resolution::Canonical { ids, .. } => ids
-                    .first()
-                    .and_then(|m| enricher.vocabulary.metric(m))
-                    .is_none_or(|m| m.higher_is_better),
-                _ => true,
-            };
+            let higher_better = metric_higher_is_better(enricher, metric);
             let metrics = id_set(b, &ids(&enricher.metrics, "metric", metric));
             let datasets = id_set(b, &ids(&enricher.datasets, "dataset", dataset));
             let best = if higher_better { "MAX" } else { "MIN" };
@@ -467,13 +472,7 @@ pub fn best_values(
         params: Vec::new(),
     };
     let fraction = metric_fraction(enricher, metric);
-    let higher_better = match enricher.metrics.resolve(metric) {
-        Resolution::Canonical { ids, .. } => ids
-            .first()
-            .and_then(|m| enricher.vocabulary.metric(m))
-            .is_none_or(|m| m.higher_is_better),
-        _ => true,
-    };
+    let higher_better = metric_higher_is_better(enricher, metric);
     let model_list = b.list(models);
     let metrics = id_set(&mut b, &ids(&enricher.metrics, "metric", metric));
     let datasets = id_set(&mut b, &ids(&enricher.datasets, "dataset", dataset));
