@@ -14,6 +14,7 @@ use macaroni_store::{Change, Store};
 
 use crate::ingest::{ingest_documents, IngestReport};
 use crate::output;
+use crate::rng::Rng;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
@@ -130,27 +131,6 @@ fn peak_memory() -> Option<String> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(format!("{:.1} MB", kb / 1024.0))
-}
-
-/// A small deterministic generator (SplitMix64): the corpus must be the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
-    }
-
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
 }
 
 const LICENSES: [&str; 8] = [

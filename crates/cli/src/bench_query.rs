@@ -21,6 +21,7 @@ use macaroni_store::{Limits, ReadOnly, Rows, SourceBatch, Store};
 use serde_json::json;
 
 use crate::output;
+use crate::rng::Rng;
 
 /// (task, share of models in the Hub statistics, datasets, metric)
 const TASKS: [(&str, u32, [&str; 3], &str); 10] = [
@@ -101,36 +102,6 @@ const WORDS: [&str; 16] = [
 ];
 const LANGUAGES: [&str; 6] = ["en", "de", "fr", "es", "zh", "ja"];
 const ROOT: &str = "hf:bench/root";
-
-/// SplitMix64: deterministic, so every run builds the same repository.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn weighted<T: Copy>(&mut self, items: &[(T, u32)]) -> T {
-        let total: u32 = items.iter().map(|(_, w)| w).sum();
-        let mut pick = (self.next() % u64::from(total)) as u32;
-        for (item, w) in items {
-            if pick < *w {
-                return *item;
-            }
-            pick -= w;
-        }
-        items[0].0
-    }
-}
 
 fn model_id(i: usize) -> String {
     if i == 0 {

@@ -12,6 +12,7 @@ mod ingest;
 mod inspect;
 mod output;
 mod query;
+mod rng;
 mod transfer;
 
 use std::path::PathBuf;
