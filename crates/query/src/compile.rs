@@ -96,6 +96,91 @@ pub fn compile_with(query: &Query, enricher: &Enricher, catalog: &dyn Catalog) -
         None => query.ranking_text().is_empty(),
         Some(sort) => matches!(sort.key, SortKey::Number(_)),
     };
+    compile_planned(query, enricher, catalog, ordered_scan)
+}
+
+/// Sorting by `metric@dataset` computes every candidate's best value, which is slow when tens of
+/// thousands of models qualify. The index on evaluation values can instead name a floor: the value
+/// of about the `k`-th best evaluation. [`with_floor`] then narrows the query to models that reach
+/// it, which gives exactly the same first rows whenever at least `limit` models remain (every model
+/// left out is worse than all of them); the caller falls back to the full query otherwise.
+///
+/// Returns the SQL of one row and one column (the floor, on the metric's reporting scale, or NULL
+/// when fewer than `k` evaluations exist), or `None` when the shortcut does not apply: full text,
+/// an order other than best first, or a fraction metric where lower is better.
+pub fn sort_floor_probe(query: &Query, enricher: &Enricher, catalog: &dyn Catalog, k: usize) -> Option<Compiled> {
+    let sort = query.sort.as_ref()?;
+    let SortKey::Eval { metric, dataset } = &sort.key else {
+        return None;
+    };
+    let higher_better = metric_higher_is_better(enricher, metric);
+    let fraction = metric_fraction(enricher, metric);
+    if !query.ranking_text().is_empty() || sort.descending.is_some_and(|d| d != higher_better) {
+        return None;
+    }
+    if fraction && !higher_better {
+        return None;
+    }
+    let mut b = Builder {
+        enricher,
+        catalog,
+        ordered_scan: false,
+        limit: query.limit,
+        params: Vec::new(),
+    };
+    let direction = if higher_better { "DESC" } else { "ASC" };
+    let stream = |range: &str, scale: &str, b: &mut Builder| {
+        // Parameters bind in the order they appear in the text: datasets, then metrics.
+        let datasets = id_set(b, &ids(&enricher.datasets, "dataset", dataset));
+        let metrics = id_set(b, &ids(&enricher.metrics, "metric", metric));
+        format!(
+            "SELECT * FROM (SELECT e.numeric_value{scale} AS v FROM evaluations e WHERE e.dataset_id IN ({datasets}) AND e.metric_id IN ({metrics}) AND {range} ORDER BY e.numeric_value {direction} LIMIT 1 OFFSET {})",
+            k.saturating_sub(1)
+        )
+    };
+    // Percentages above 1 and fractions up to 1 are each in value order in the index; the larger
+    // of their k-th values leaves at least k evaluations at or above the floor.
+    let sql = if fraction {
+        let percents = stream("e.numeric_value > 1.0", "", &mut b);
+        let fractions = stream("e.numeric_value BETWEEN -1.0 AND 1.0", " * 100.0", &mut b);
+        format!("SELECT MAX(v) FROM ({percents} UNION ALL {fractions})")
+    } else {
+        stream("e.numeric_value IS NOT NULL", "", &mut b)
+    };
+    Some(Compiled { sql, params: b.params })
+}
+
+/// The query narrowed to models whose best value for the sort metric reaches `floor` (see
+/// [`sort_floor_probe`]), compiled so that broad filters are checked per candidate.
+pub fn compile_with_floor(query: &Query, floor: f64, enricher: &Enricher, catalog: &dyn Catalog) -> Option<Compiled> {
+    let SortKey::Eval { metric, dataset } = &query.sort.as_ref()?.key else {
+        return None;
+    };
+    let op = if metric_higher_is_better(enricher, metric) {
+        Op::Ge
+    } else {
+        Op::Le
+    };
+    let reaches = Expr::Term(Term::Eval {
+        metric: metric.clone(),
+        dataset: dataset.clone(),
+        op,
+        value: floor,
+        percent: true,
+    });
+    let expr = match &query.expr {
+        Some(Expr::And(items)) => Expr::And(items.iter().cloned().chain([reaches]).collect()),
+        Some(other) => Expr::And(vec![other.clone(), reaches]),
+        None => reaches,
+    };
+    let narrowed = Query {
+        expr: Some(expr),
+        ..query.clone()
+    };
+    Some(compile_planned(&narrowed, enricher, catalog, true))
+}
+
+fn compile_planned(query: &Query, enricher: &Enricher, catalog: &dyn Catalog, ordered_scan: bool) -> Compiled {
     let mut b = Builder {
         enricher,
         catalog,
@@ -447,7 +532,7 @@ fn order_by(query: &Query, ranking: &[String], b: &mut Builder) -> (Option<Strin
                 scaled_value(fraction)
             );
             let order = format!(
-                "sort_value IS NULL, sort_value {}",
+                "sort_value IS NULL, sort_value {}, m.id",
                 natural_desc(sort.descending, higher_better)
             );
             (Some(column), order)

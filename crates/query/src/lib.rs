@@ -18,7 +18,7 @@ use macaroni_enrich::Enricher;
 use macaroni_store::{Limits, ReadOnly, Rows, StoreError};
 
 pub use compare::{compare, pareto, BenchmarkRow, Comparison, ModelSummary, Objective, ParetoPoint};
-pub use compile::{compile, compile_with, Catalog, Compiled, NoCatalog};
+pub use compile::{compile, compile_with, sort_floor_probe, Catalog, Compiled, NoCatalog};
 pub use lineage::{common_ancestors, lineage, CommonAncestor, Edge, LineageOptions, LineageResult};
 pub use parse::{parse, Query};
 
@@ -102,8 +102,40 @@ impl Catalog for StoreCatalog<'_> {
 pub fn search(store: &ReadOnly, text: &str, limits: Limits) -> Result<Rows, QueryError> {
     let query = parse(text)?;
     let enricher = Enricher::shared()?;
-    let compiled = compile_with(&query, enricher, &StoreCatalog::new(store, limits));
+    let catalog = StoreCatalog::new(store, limits);
+    if let Some(rows) = search_above_floor(store, &query, enricher, &catalog, limits)? {
+        return Ok(rows);
+    }
+    let compiled = compile_with(&query, enricher, &catalog);
     Ok(store.query(&compiled.sql, &compiled.params, limits)?)
+}
+
+/// Evaluations read from the top of the value index to name a floor for `sort:metric@dataset`.
+const FLOOR_DEPTH_PER_RESULT_ROW: usize = 20;
+
+/// The shortcut for sorting by a metric (see [`compile::sort_floor_probe`]): `None` when it does
+/// not apply or leaves fewer than `limit` models, and the full query must run.
+fn search_above_floor(
+    store: &ReadOnly,
+    query: &Query,
+    enricher: &Enricher,
+    catalog: &StoreCatalog,
+    limits: Limits,
+) -> Result<Option<Rows>, QueryError> {
+    let depth = query.limit.saturating_mul(FLOOR_DEPTH_PER_RESULT_ROW).max(1_000);
+    let Some(probe) = compile::sort_floor_probe(query, enricher, catalog, depth) else {
+        return Ok(None);
+    };
+    let floor = store
+        .query(&probe.sql, &probe.params, limits)?
+        .rows
+        .first()
+        .and_then(|r| r[0].as_f64());
+    let Some(narrowed) = floor.and_then(|floor| compile::compile_with_floor(query, floor, enricher, catalog)) else {
+        return Ok(None);
+    };
+    let rows = store.query(&narrowed.sql, &narrowed.params, limits)?;
+    Ok((rows.rows.len() >= query.limit).then_some(rows))
 }
 
 /// Runs user SQL on the read-only connection.

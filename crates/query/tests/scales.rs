@@ -93,3 +93,71 @@ fn fraction_metrics_compare_on_the_percent_scale() {
         ["fraction-85", "percent-85"]
     );
 }
+
+/// Sorting by a metric takes a shortcut through the value index when many models have the metric;
+/// it must return exactly what the full query returns, on every scale and with ties.
+#[test]
+fn sorting_by_a_metric_from_the_top_of_the_index_matches_the_full_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sorted.db");
+    let mut store = Store::open(&db).unwrap();
+    let mut state = 7u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        state >> 33
+    };
+    let mut batches = Vec::new();
+    for i in 0..2_500 {
+        // Values 50–99.x on three written scales, rounded to one decimal so that ties occur.
+        let percent = 50.0 + (next() % 500) as f64 / 10.0;
+        let (value, numeric) = match i % 3 {
+            0 => (json!(percent / 100.0), percent / 100.0),
+            1 => (json!(percent), percent),
+            _ => (json!(format!("{percent}%")), percent),
+        };
+        let name = format!("m{i:04}");
+        let mut records = model_with_accuracy(&name, value, numeric);
+        if let Record::Model(model) = &mut records[0] {
+            model.zoo = Some(if i % 2 == 0 { "huggingface" } else { "timm" }.into());
+        }
+        batches.push(SourceBatch {
+            uri: format!("test:{name}"),
+            records,
+        });
+    }
+    store.apply(&batches, "2026-11-27T00:00:00Z").unwrap();
+    drop(store);
+    let store = ReadOnly::open(&db).unwrap();
+    let enricher = macaroni_enrich::Enricher::shared().unwrap();
+    let catalog = macaroni_query::StoreCatalog::new(&store, Limits::default());
+    for text in [
+        "sort:accuracy@glue",
+        "sort:accuracy@glue limit:120",
+        "zoo:huggingface sort:accuracy@glue",
+        "zoo:timm accuracy@glue<80 sort:accuracy@glue limit:30",
+    ] {
+        let query = macaroni_query::parse(text).unwrap();
+        // The shortcut applies here: the index names a floor.
+        let probe = macaroni_query::sort_floor_probe(&query, enricher, &catalog, 1_000).unwrap();
+        let floor = store.query(&probe.sql, &probe.params, Limits::default()).unwrap().rows[0][0].as_f64();
+        assert!(floor.is_some(), "{text}");
+        let full = macaroni_query::compile_with(&query, enricher, &catalog);
+        let expected: Vec<Value> = store
+            .query(&full.sql, &full.params, Limits::default())
+            .unwrap()
+            .rows
+            .iter()
+            .map(|r| r[0].clone())
+            .collect();
+        let found: Vec<Value> = macaroni_query::search(&store, text, Limits::default())
+            .unwrap()
+            .rows
+            .iter()
+            .map(|r| r[0].clone())
+            .collect();
+        assert_eq!(found, expected, "{text}");
+        assert_eq!(found.len(), query.limit, "{text}");
+    }
+}
