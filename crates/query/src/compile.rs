@@ -129,10 +129,13 @@ pub fn sort_floor_probe(query: &Query, enricher: &Enricher, catalog: &dyn Catalo
         params: Vec::new(),
     };
     let direction = if higher_better { "DESC" } else { "ASC" };
+    // Expanded once: the catalog look-ups are shared by both streams.
+    let dataset_ids = catalog.expand(&ids(&enricher.datasets, "dataset", dataset));
+    let metric_ids = catalog.expand(&ids(&enricher.metrics, "metric", metric));
     let stream = |range: &str, scale: &str, b: &mut Builder| {
         // Parameters bind in the order they appear in the text: datasets, then metrics.
-        let datasets = id_set(b, &ids(&enricher.datasets, "dataset", dataset));
-        let metrics = id_set(b, &ids(&enricher.metrics, "metric", metric));
+        let datasets = b.list(&dataset_ids);
+        let metrics = b.list(&metric_ids);
         format!(
             "SELECT * FROM (SELECT e.numeric_value{scale} AS v FROM evaluations e WHERE e.dataset_id IN ({datasets}) AND e.metric_id IN ({metrics}) AND {range} ORDER BY e.numeric_value {direction} LIMIT 1 OFFSET {})",
             k.saturating_sub(1)
