@@ -18,6 +18,36 @@ use crate::rng::Rng;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
+    /// Time the inference-query optimiser on synthetic zoos shaped like the ICWE 2023 setup,
+    /// next to the paper's Gurobi times when ../shared/data is given.
+    ///
+    /// Example: macaroni bench plan --shared ../shared/data --models 1600 --tasks 80
+    Plan {
+        /// Models per zoo (repeatable).
+        #[arg(long, default_values_t = [200, 400, 800, 1600])]
+        models: Vec<usize>,
+        /// Tasks (labels) per zoo (repeatable).
+        #[arg(long, default_values_t = [20, 40, 80])]
+        tasks: Vec<usize>,
+        #[arg(long, default_value_t = 200)]
+        queries: usize,
+        #[arg(long, value_enum, default_value_t = crate::bench_plan::Distribution::Uniform)]
+        distribution: crate::bench_plan::Distribution,
+        /// How many tasks one model answers.
+        #[arg(long, value_enum, default_value_t = crate::bench_plan::Sharing::Coco)]
+        sharing: crate::bench_plan::Sharing,
+        /// Stop one query's exact search after this long (it is then reported unproven).
+        #[arg(long, default_value_t = 2000)]
+        time_limit_ms: u64,
+        #[arg(long, default_value_t = 2023)]
+        seed: u64,
+        /// The `data` folder of ../shared, for the paper's times in run_summary.csv.
+        #[arg(long)]
+        shared: Option<PathBuf>,
+        /// Print every query's search (nodes, time, bounds, plans) to standard error.
+        #[arg(long)]
+        per_query: bool,
+    },
     /// Latency of a fixed query workload on a synthetic repository (generated at --db when missing).
     ///
     /// Generating 1,000,000 models takes about 10 minutes and 8 GB of disk on 2 cores; later runs on the
@@ -47,6 +77,29 @@ pub enum BenchCommand {
 pub fn run(db: &Path, command: BenchCommand) -> anyhow::Result<ExitCode> {
     let (shared, synthetic, batch) = match command {
         BenchCommand::Query { models, runs } => return crate::bench_query::run(db, models, runs),
+        BenchCommand::Plan {
+            models,
+            tasks,
+            queries,
+            distribution,
+            sharing,
+            time_limit_ms,
+            seed,
+            shared,
+            per_query,
+        } => {
+            return crate::bench_plan::run(crate::bench_plan::PlanBench {
+                models,
+                tasks,
+                queries,
+                distribution,
+                sharing,
+                time_limit: std::time::Duration::from_millis(time_limit_ms),
+                seed,
+                shared,
+                per_query,
+            })
+        }
         BenchCommand::Ingest {
             shared,
             synthetic,
@@ -69,7 +122,7 @@ pub fn run(db: &Path, command: BenchCommand) -> anyhow::Result<ExitCode> {
                     let (files, _) = collect_files(reader, &paths);
                     let total = files.len() as u64;
                     let docs = files.into_iter().map(|(root, path)| read_document(&root, &path));
-                    let report = ingest_documents(&mut store, reader, docs, total, batch, true)?;
+                    let report = ingest_documents(&mut store, reader, None, docs, total, batch, true)?;
                     rows.push(row(reader.name(), pass, &report));
                 }
             }
@@ -77,7 +130,7 @@ pub fn run(db: &Path, command: BenchCommand) -> anyhow::Result<ExitCode> {
         (None, Some(count)) => {
             for pass in ["first", "again"] {
                 let docs = (0..count).map(|i| Ok(synthetic_card(i)));
-                let report = ingest_documents(&mut store, ReaderKind::HfCards, docs, count as u64, batch, true)?;
+                let report = ingest_documents(&mut store, ReaderKind::HfCards, None, docs, count as u64, batch, true)?;
                 rows.push(row("synthetic hf-cards", pass, &report));
             }
         }

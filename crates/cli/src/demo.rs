@@ -51,7 +51,15 @@ pub fn quickstart(db: &Path) -> anyhow::Result<ExitCode> {
     for (prefix, reader) in FOLDERS {
         let documents = demo_documents(prefix);
         let total = documents.len() as u64;
-        let report = ingest_documents(&mut store, reader, documents.into_iter().map(Ok), total, 100, false)?;
+        let report = ingest_documents(
+            &mut store,
+            reader,
+            None,
+            documents.into_iter().map(Ok),
+            total,
+            100,
+            false,
+        )?;
         warnings += report.warnings.len();
         for warning in &report.warnings {
             eprintln!("warning: {}: {}", warning.file, warning.message);

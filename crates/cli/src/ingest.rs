@@ -36,6 +36,8 @@ pub struct Options {
     pub batch: usize,
     pub format: Format,
     pub enrich: bool,
+    /// The label set of label columns, for `zoo-matrix` and `label-stats`.
+    pub label_taxonomy: Option<String>,
 }
 
 pub fn run(db: &Path, reader: &str, paths: &[PathBuf], options: Options) -> anyhow::Result<ExitCode> {
@@ -47,7 +49,15 @@ pub fn run(db: &Path, reader: &str, paths: &[PathBuf], options: Options) -> anyh
     let (files, walk_warnings) = collect_files(reader, paths);
     let total = files.len() as u64;
     let documents = files.into_iter().map(|(root, path)| read_document(&root, &path));
-    let mut report = ingest_documents(&mut store, reader, documents, total, options.batch.max(1), true)?;
+    let mut report = ingest_documents(
+        &mut store,
+        reader,
+        options.label_taxonomy.clone(),
+        documents,
+        total,
+        options.batch.max(1),
+        true,
+    )?;
     report.warnings.splice(0..0, walk_warnings);
     if options.enrich {
         report.enrichment = Some(crate::enrich::run_enrichment(&mut store)?);
@@ -64,6 +74,7 @@ pub fn run(db: &Path, reader: &str, paths: &[PathBuf], options: Options) -> anyh
 pub fn ingest_documents<I>(
     store: &mut Store,
     reader: ReaderKind,
+    label_taxonomy: Option<String>,
     documents: I,
     total: u64,
     batch: usize,
@@ -75,6 +86,7 @@ where
     let started = Instant::now();
     let ctx = ReadContext {
         observed_at: crate::now(),
+        label_taxonomy,
     };
     let now = ctx.observed_at.clone();
     let bar = progress_bar(total, show_progress);

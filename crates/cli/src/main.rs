@@ -2,21 +2,24 @@
 //!
 //! Each subcommand is a thin shell: it parses arguments, calls the library crates, and prints.
 //! Exit codes: 0 success, 1 error, 2 usage error, 4 `--strict` and warnings were recorded,
-//! 5 the requested id does not exist.
+//! 5 the requested id does not exist; `plan` exits 3 when no plan satisfies its constraint.
 
 mod bench;
+mod bench_plan;
 mod bench_query;
 mod demo;
 mod enrich;
 mod ingest;
 mod inspect;
 mod output;
+mod plan;
 mod query;
 mod rng;
 mod transfer;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
@@ -42,10 +45,10 @@ struct Cli {
 enum Command {
     /// Read metadata files with one reader and store them.
     #[command(
-        after_help = "Readers: hf-cards, hf-api, tfhub, pytorch-hub, timm, model-index, onnx.\n\nExamples:\n  macaroni ingest hf-cards ../shared/data/hf-model-cards\n  macaroni ingest timm ../shared/data/timm/results\n  macaroni ingest model-index ../shared/data/mmpretrain ../shared/data/timm/hfdocs --strict"
+        after_help = "Readers: hf-cards, hf-api, tfhub, pytorch-hub, timm, model-index, onnx, zoo-matrix, label-stats.\n\nExamples:\n  macaroni ingest hf-cards ../shared/data/hf-model-cards\n  macaroni ingest timm ../shared/data/timm/results\n  macaroni ingest model-index ../shared/data/mmpretrain ../shared/data/timm/hfdocs --strict\n  macaroni ingest zoo-matrix ../shared/data/zlizy-optimizer/model_stats_ap.csv --taxonomy coco\n  macaroni ingest label-stats ../shared/data/zlizy-optimizer/coco_selectivity.csv --taxonomy coco"
     )]
     Ingest {
-        /// The reader: hf-cards, hf-api, tfhub, pytorch-hub, timm, model-index or onnx.
+        /// The reader: hf-cards, hf-api, tfhub, pytorch-hub, timm, model-index, onnx, zoo-matrix or label-stats.
         reader: String,
         /// Files or folders to read (folders are walked).
         #[arg(required = true)]
@@ -61,6 +64,9 @@ enum Command {
         /// Do not run enrichment after reading.
         #[arg(long)]
         no_enrich: bool,
+        /// The label set the columns of a zoo-matrix or label-stats file name (coco, voc, ...).
+        #[arg(long)]
+        taxonomy: Option<String>,
     },
     /// Link raw names to canonical datasets, tasks, metrics, licenses and architectures; infer lineage.
     #[command(
@@ -164,6 +170,49 @@ Examples:
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Choose and order the models that answer an inference query's predicates (docs/OPTIMIZER.md).
+    #[command(
+        after_help = "The query joins labels with & (and), | (or), ~ (not) and parentheses. Models, per-label accuracies and
+costs come from `can_predict` relations and cost measurements (macaroni ingest zoo-matrix); selectivities
+for --order from label statistics (macaroni ingest label-stats).
+
+Exit codes: 0 a plan was found, 2 the query or options are wrong, 3 no plan satisfies the constraint.
+
+Examples:
+  macaroni plan '(bottle | tv) & chair' --max-cost 150
+  macaroni plan '(person | car) & (cup | bowl)' --min-accuracy 0.6 --order --format json
+  macaroni plan 'bottle | (cup & bowl) | (person & chair)' --pareto"
+    )]
+    Plan {
+        query: String,
+        /// Maximise accuracy among plans costing at most this.
+        #[arg(long, conflicts_with_all = ["min_accuracy", "pareto"])]
+        max_cost: Option<f64>,
+        /// Minimise cost among plans at least this accurate (0..1).
+        #[arg(long, conflicts_with = "pareto")]
+        min_accuracy: Option<f64>,
+        /// Charge models under short-circuit evaluation in the best execution order.
+        #[arg(long)]
+        order: bool,
+        /// Print the Pareto front of plans on accuracy and cost instead of one plan.
+        #[arg(long)]
+        pareto: bool,
+        /// Label taxonomy of the query's labels (needed when the repository holds several).
+        #[arg(long)]
+        taxonomy: Option<String>,
+        /// Label statistics to take selectivities from: a data instance id or its dataset name.
+        #[arg(long)]
+        label_stats: Option<String>,
+        /// Stop the exact search after this long and report the remaining gap.
+        #[arg(long, default_value_t = 10_000)]
+        time_limit_ms: u64,
+        /// Optimality tolerance: stop improving once no plan can be better by more than this
+        /// fraction (0 proves the exact optimum).
+        #[arg(long, default_value_t = macaroni_optimize::exact::DEFAULT_RELATIVE_GAP)]
+        relative_gap: f64,
+        #[arg(long, value_enum, default_value_t = plan::PlanFormat::Text)]
+        format: plan::PlanFormat,
+    },
     /// Show one entity: its merged attributes, sources, relations, evaluations and costs.
     #[command(
         after_help = "Examples:\n  macaroni show hf:google-bert/bert-base-uncased\n  macaroni show timm:resnet50.a1_in1k --format json\n  macaroni show hf:acme/tiny --history\n  macaroni show hf:acme/tiny --as-of 2026-01-31T00:00:00Z"
@@ -240,6 +289,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             batch,
             format,
             no_enrich,
+            taxonomy,
         } => ingest::run(
             &cli.db,
             &reader,
@@ -249,6 +299,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 batch,
                 format,
                 enrich: !no_enrich,
+                label_taxonomy: taxonomy,
             },
         ),
         Command::Enrich { report, format } => enrich::enrich(&cli.db, report, format),
@@ -282,6 +333,32 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Some(other) => query::common_ancestors(&cli.db, [&id, &other], &relations, depth, format),
             None => query::lineage(&cli.db, &id, up, &relations, depth, format),
         },
+        Command::Plan {
+            query,
+            max_cost,
+            min_accuracy,
+            order,
+            pareto,
+            taxonomy,
+            label_stats,
+            time_limit_ms,
+            relative_gap,
+            format,
+        } => plan::run(
+            &cli.db,
+            plan::PlanRequest {
+                query: &query,
+                max_cost,
+                min_accuracy,
+                ordered: order,
+                pareto,
+                taxonomy: taxonomy.as_deref(),
+                label_stats: label_stats.as_deref(),
+                time_limit: Duration::from_millis(time_limit_ms),
+                relative_gap,
+                format,
+            },
+        ),
         Command::Quality { format, limit } => enrich::quality(&cli.db, format, limit),
         Command::Show {
             id,

@@ -293,3 +293,81 @@ fn quickstart_builds_the_demo_zoo() {
     assert_eq!(again["storage"]["facts_history"], 0);
     assert_eq!(again["model"], stats["model"]);
 }
+
+#[test]
+fn plan_answers_a_coco_query_with_the_json_contract_and_meaningful_exit_codes() {
+    let Some(data) = shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("plan.db");
+    let zoo = data.join("zlizy-optimizer");
+    let matrix = zoo.join("model_stats_ap.csv");
+    let stats = zoo.join("coco_selectivity.csv");
+    ok(macaroni(
+        &db,
+        &["ingest", "zoo-matrix", matrix.to_str().unwrap(), "--taxonomy", "coco"],
+    ));
+    ok(macaroni(
+        &db,
+        &["ingest", "label-stats", stats.to_str().unwrap(), "--taxonomy", "coco"],
+    ));
+
+    let query = "(bottle | tv) & chair";
+    let plan = json(&ok(macaroni(
+        &db,
+        &["plan", query, "--max-cost", "150", "--format", "json"],
+    )));
+    assert_eq!(plan["optimal"], true);
+    assert!(plan["cost"].as_f64().unwrap() <= 150.0);
+    let assignments = plan["assignments"].as_array().unwrap();
+    let predicates: Vec<&str> = assignments.iter().map(|a| a["predicate"].as_str().unwrap()).collect();
+    assert_eq!(predicates, ["bottle", "tv", "chair"]);
+    // The chosen models really predict their labels with the stated accuracy: read the matrix.
+    let mut reader = csv::Reader::from_path(&matrix).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let mut total = 0.0;
+    let mut seen = Vec::new();
+    for a in assignments {
+        let model = a["model"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("matrix:model_stats_ap/");
+        let row = rows.iter().find(|r| &r[0] == model).unwrap();
+        let column = header
+            .iter()
+            .position(|h| h == a["predicate"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(row[column].parse::<f64>().unwrap(), a["accuracy"].as_f64().unwrap());
+        if !seen.contains(&model) {
+            seen.push(model);
+            total += row[header.iter().position(|h| h == "cost").unwrap()]
+                .parse::<f64>()
+                .unwrap();
+        }
+    }
+    assert_eq!(plan["cost"].as_f64().unwrap(), total);
+
+    // With ordering, the expected cost is below the total and every step says how often it runs.
+    let ordered = json(&ok(macaroni(
+        &db,
+        &["plan", query, "--min-accuracy", "0.5", "--order", "--format", "json"],
+    )));
+    assert!(ordered["cost"].as_f64().unwrap() < ordered["total_cost"].as_f64().unwrap());
+    assert_eq!(ordered["order"][0]["runs_on"], 1.0);
+
+    // No plan costs 1: exit 3 with the cheapest cost named. A syntax error: exit 2 with a position.
+    let none = macaroni(&db, &["plan", query, "--max-cost", "1"]);
+    assert_eq!(none.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("the cheapest plan costs"));
+    let bad = macaroni(&db, &["plan", "(bottle | tv", "--max-cost", "100"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("at position 12"));
+    let unknown = macaroni(&db, &["plan", "bottle & unicorn", "--max-cost", "100"]);
+    assert_eq!(unknown.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unicorn"));
+
+    let front = json(&ok(macaroni(&db, &["plan", query, "--pareto", "--format", "json"])));
+    let points = front["points"].as_array().unwrap();
+    assert!(points.len() > 2);
+    assert!(points.windows(2).all(|w| w[1]["cost"].as_f64() < w[0]["cost"].as_f64()));
+}

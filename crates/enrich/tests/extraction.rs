@@ -215,6 +215,7 @@ fn prose_extraction_precision_and_recall() {
     let enricher = Enricher::builtin().unwrap();
     let ctx = ReadContext {
         observed_at: "2026-11-27T00:00:00Z".into(),
+        label_taxonomy: None,
     };
     let (files, _) = collect_files(ReaderKind::HfCards, &[data.join("hf-model-cards")]);
     let (mut datasets, mut bases, mut evaluations) = (Score::default(), Score::default(), Score::default());

@@ -18,6 +18,7 @@ fn build(data: &Path, db: &Path) {
     let plan = macaroni_sources::SHARED_DATA_LAYOUT;
     let ctx = ReadContext {
         observed_at: NOW.into(),
+        label_taxonomy: None,
     };
     for (reader, folders) in plan {
         let roots: Vec<PathBuf> = folders.iter().map(|f| data.join(f)).collect();

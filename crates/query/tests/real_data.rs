@@ -22,6 +22,7 @@ fn database() -> Option<&'static Path> {
         let mut store = Store::open(&db).unwrap();
         let ctx = ReadContext {
             observed_at: NOW.into(),
+            label_taxonomy: None,
         };
         for (reader, folders) in SHARED_DATA_LAYOUT {
             let roots: Vec<PathBuf> = folders.iter().map(|f| data.join(f)).collect();

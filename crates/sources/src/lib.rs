@@ -6,6 +6,7 @@
 //! be read is returned. That contract is what lets `ingest` run over a whole folder of real,
 //! messy zoo metadata without losing the good files to the bad ones.
 
+mod csv_table;
 mod frontmatter;
 pub mod hf_api;
 pub mod hf_cards;
@@ -17,6 +18,7 @@ mod text;
 pub mod tfhub;
 pub mod timm;
 mod walk;
+pub mod zoo_matrix;
 
 use std::path::Path;
 
@@ -73,10 +75,12 @@ pub enum ReaderKind {
     Timm,
     ModelIndex,
     Onnx,
+    ZooMatrix,
+    LabelStats,
 }
 
 impl ReaderKind {
-    pub const ALL: [ReaderKind; 7] = [
+    pub const ALL: [ReaderKind; 9] = [
         ReaderKind::HfCards,
         ReaderKind::HfApi,
         ReaderKind::Tfhub,
@@ -84,6 +88,8 @@ impl ReaderKind {
         ReaderKind::Timm,
         ReaderKind::ModelIndex,
         ReaderKind::Onnx,
+        ReaderKind::ZooMatrix,
+        ReaderKind::LabelStats,
     ];
 
     pub fn name(self) -> &'static str {
@@ -95,6 +101,8 @@ impl ReaderKind {
             ReaderKind::Timm => "timm",
             ReaderKind::ModelIndex => "model-index",
             ReaderKind::Onnx => "onnx",
+            ReaderKind::ZooMatrix => "zoo-matrix",
+            ReaderKind::LabelStats => "label-stats",
         }
     }
 
@@ -112,6 +120,8 @@ impl ReaderKind {
             ReaderKind::Timm => timm::accepts(path),
             ReaderKind::ModelIndex => model_index::accepts(path),
             ReaderKind::Onnx => onnx::accepts(path),
+            ReaderKind::ZooMatrix => zoo_matrix::accepts_matrix(path),
+            ReaderKind::LabelStats => zoo_matrix::accepts_label_stats(path),
         }
     }
 
@@ -126,6 +136,8 @@ impl ReaderKind {
             ReaderKind::Timm => timm::read(doc, &text, ctx, &mut out),
             ReaderKind::ModelIndex => model_index::read(doc, &text, ctx, &mut out),
             ReaderKind::Onnx => onnx::read(doc, &text, ctx, &mut out),
+            ReaderKind::ZooMatrix => zoo_matrix::read_matrix(doc, &text, ctx, &mut out),
+            ReaderKind::LabelStats => zoo_matrix::read_label_stats(doc, &text, ctx, &mut out),
         }
         out
     }
@@ -136,6 +148,9 @@ impl ReaderKind {
 pub struct ReadContext {
     /// RFC 3339 time of this ingest run.
     pub observed_at: String,
+    /// The label set that label columns name (`coco`, `voc`), for the readers of accuracy
+    /// matrices and label statistics, whose files do not say.
+    pub label_taxonomy: Option<String>,
 }
 
 impl ReadContext {
@@ -213,6 +228,8 @@ pub enum WarningKind {
     Template,
     /// The file holds nothing this reader turns into records (an index, an empty page).
     NoRecords,
+    /// Something the reader needs is absent (a model name, a cost); that part was skipped.
+    MissingField,
 }
 
 impl WarningKind {
@@ -229,6 +246,7 @@ impl WarningKind {
             WarningKind::BadValue => "bad-value",
             WarningKind::Template => "template",
             WarningKind::NoRecords => "no-records",
+            WarningKind::MissingField => "missing-field",
         }
     }
 }

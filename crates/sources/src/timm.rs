@@ -14,6 +14,7 @@ use macaroni_format::{
 };
 use serde_json::Value;
 
+use crate::csv_table::CsvTable;
 use crate::{Document, ReadContext, ReadOutput, WarningKind};
 
 const ZOO: &str = "timm";
@@ -46,28 +47,14 @@ struct Table {
 
 impl Table {
     fn parse(doc: &Document, text: &str, out: &mut ReadOutput) -> Option<Table> {
-        let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
-        let header: Vec<String> = match reader.headers() {
-            Ok(h) => h.iter().map(|c| c.trim().to_string()).collect(),
-            Err(err) => {
-                out.warn(doc, WarningKind::ParseError, format!("CSV header: {err}"));
-                return None;
-            }
-        };
-        if !header.iter().any(|c| c == "model") {
+        let csv = CsvTable::parse(doc, text, out)?;
+        if !csv.header.iter().any(|c| c == "model") {
             out.warn(doc, WarningKind::ParseError, "CSV has no `model` column");
             return None;
         }
-        let mut rows = Vec::new();
-        for (index, row) in reader.records().enumerate() {
-            match row {
-                Ok(row) => rows.push((
-                    index + 2,
-                    header.iter().cloned().zip(row.iter().map(str::to_string)).collect(),
-                )),
-                Err(err) => out.warn(doc, WarningKind::ParseError, format!("line {}: {err}", index + 2)),
-            }
-        }
+        let rows = (csv.rows.into_iter())
+            .map(|(line, cells)| (line, csv.header.iter().cloned().zip(cells).collect()))
+            .collect();
         Some(Table { rows })
     }
 }

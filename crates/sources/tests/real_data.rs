@@ -18,6 +18,7 @@ fn shared() -> Option<PathBuf> {
 fn read_all(reader: ReaderKind, folders: &[PathBuf]) -> BTreeMap<PathBuf, ReadOutput> {
     let ctx = ReadContext {
         observed_at: "2026-11-27T00:00:00Z".into(),
+        label_taxonomy: None,
     };
     let (files, warnings) = collect_files(reader, folders);
     assert!(warnings.is_empty(), "walking: {warnings:?}");

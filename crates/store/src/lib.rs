@@ -16,6 +16,7 @@
 
 mod apply;
 mod derive;
+mod inference;
 mod read;
 mod readonly;
 mod rows;
@@ -27,6 +28,7 @@ use macaroni_format::Record;
 use rusqlite::Connection;
 
 pub use apply::{ApplySummary, Category, Change};
+pub use inference::{InferenceCost, LabelPredictor};
 pub use read::{EntityView, FactVersion, Stats};
 pub use readonly::{Limits, ReadOnly, Rows, SqlValue};
 pub use schema::SCHEMA_VERSION;
