@@ -18,6 +18,17 @@ use crate::rng::Rng;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
+    /// The optimiser on the real COCO queries of the ICWE 2023 code over model_stats_ap.csv, at
+    /// several budgets and accuracy targets: the exact plan next to the greedy one.
+    ///
+    /// Example: macaroni bench plan-coco --shared ../shared/data
+    PlanCoco {
+        /// The `data` folder of ../shared.
+        #[arg(long)]
+        shared: PathBuf,
+        #[arg(long, default_value_t = 10_000)]
+        time_limit_ms: u64,
+    },
     /// Time the inference-query optimiser on synthetic zoos shaped like the ICWE 2023 setup,
     /// next to the paper's Gurobi times when ../shared/data is given.
     ///
@@ -77,6 +88,9 @@ pub enum BenchCommand {
 pub fn run(db: &Path, command: BenchCommand) -> anyhow::Result<ExitCode> {
     let (shared, synthetic, batch) = match command {
         BenchCommand::Query { models, runs } => return crate::bench_query::run(db, models, runs),
+        BenchCommand::PlanCoco { shared, time_limit_ms } => {
+            return crate::bench_plan::run_coco(&shared, std::time::Duration::from_millis(time_limit_ms))
+        }
         BenchCommand::Plan {
             models,
             tasks,

@@ -179,6 +179,9 @@ struct Search<'a> {
     best_accuracy: Vec<f64>,
     /// Per predicate, how often its label occurs in the formula.
     occurrences: Vec<f64>,
+    /// Per model, cost times the fraction of items the query is settled for when everything but
+    /// what the model can answer is known: what running it first costs beyond its bound.
+    first_surplus: Vec<f64>,
     // Search state.
     choice: Vec<usize>,
     accuracy: Vec<f64>,
@@ -230,7 +233,15 @@ impl<'a> Search<'a> {
         order.sort_by_key(|&p| (candidates[p].len(), p));
         let mut occurrences = vec![0.0; k];
         count_occurrences(&problem.query.root, &mut occurrences);
+        let first_surplus = (0..problem.models.len())
+            .map(|m| {
+                selectivity.map_or(0.0, |s| {
+                    problem.models[m].cost * (1.0 - problem.query.undetermined(full & !answers[m], s))
+                })
+            })
+            .collect();
         Search {
+            first_surplus,
             problem,
             objective,
             selectivity,
@@ -286,6 +297,21 @@ impl<'a> Search<'a> {
         total
     }
 
+    /// Under ordering, the first model runs on every item, not only on the fraction the other
+    /// bounds charge it: at least the least such surplus among the models the plan can still
+    /// contain (paid ones and candidates of open predicates).
+    fn first_model_surplus(&self, open: u64) -> f64 {
+        if self.selectivity.is_none() {
+            return 0.0;
+        }
+        let paid = (0..self.assigned.len()).filter(|&m| self.assigned[m] != 0);
+        let candidates = bits(open).flat_map(|p| self.candidates[p].iter().map(|c| c.model));
+        paid.chain(candidates)
+            .map(|m| self.first_surplus[m])
+            .fold(f64::INFINITY, f64::min)
+            .min(f64::MAX)
+    }
+
     /// A lower bound on what `model` adds when it answers open predicate `p`.
     fn share(&self, model: usize, p: usize, open: u64) -> f64 {
         if self.assigned[model] != 0 {
@@ -311,6 +337,9 @@ impl<'a> Search<'a> {
     }
 
     fn leaf(&mut self) {
+        if !self.leaf_can_improve() {
+            return;
+        }
         let solution = Solution::evaluate(self.problem, self.choice.clone(), self.selectivity);
         if solution.order.as_ref().is_some_and(|o| !o.exact) {
             self.inexact_order = true;
@@ -325,6 +354,54 @@ impl<'a> Search<'a> {
         }
     }
 
+    /// Cheap checks before a leaf's execution order is optimised: its accuracy, and under
+    /// ordering a lower bound on its expected cost.
+    fn leaf_can_improve(&self) -> bool {
+        let accuracy = self.problem.query.accuracy(&self.accuracy);
+        let hopeless = match (self.objective, &self.best) {
+            (Objective::MinCost { min_accuracy }, _) => accuracy < min_accuracy - 1e-12,
+            (Objective::MaxAccuracy { .. }, Some(best)) => accuracy < best.accuracy - 1e-12,
+            (Objective::MaxAccuracy { .. }, None) => false,
+        };
+        if hopeless {
+            return false;
+        }
+        let Some(selectivity) = self.selectivity else {
+            return true;
+        };
+        // Any order runs some model first on every item and some second on what the first leaves
+        // open; every later model runs at least on what stays open when all else is known.
+        let full = full_mask(self.problem.predicates());
+        let used = plan::models_of(&self.choice);
+        let open_after: Vec<f64> = used
+            .iter()
+            .map(|&(_, mask)| self.problem.query.undetermined(mask, selectivity))
+            .collect();
+        let open_last: Vec<f64> = (used.iter())
+            .map(|&(_, mask)| self.problem.query.undetermined(full & !mask, selectivity))
+            .collect();
+        let base: f64 = used.iter().zip(&open_last).map(|(&(m, _), u)| self.cost(m) * u).sum();
+        let mut extra = if used.len() == 1 {
+            self.cost(used[0].0) * (1.0 - open_last[0])
+        } else {
+            f64::INFINITY
+        };
+        for (i, &(first, _)) in used.iter().enumerate() {
+            for (j, &(second, _)) in used.iter().enumerate() {
+                if i != j {
+                    let surplus =
+                        self.cost(first) * (1.0 - open_last[i]) + self.cost(second) * (open_after[i] - open_last[j]);
+                    extra = extra.min(surplus);
+                }
+            }
+        }
+        let lower = base + extra;
+        match self.objective {
+            Objective::MaxAccuracy { budget } => lower <= budget + tolerance(budget),
+            Objective::MinCost { .. } => !self.cannot_improve_cost(lower, accuracy),
+        }
+    }
+
     fn record_open(&mut self, bound: f64) {
         self.open_bound = Some(match (self.open_bound, self.objective) {
             (None, _) => bound,
@@ -334,7 +411,7 @@ impl<'a> Search<'a> {
     }
 
     fn visit_max_accuracy(&mut self, depth: usize, open: u64, budget: f64) {
-        let committed = self.committed();
+        let committed = self.committed() + self.first_model_surplus(open);
         let mut shares = Vec::with_capacity(open.count_ones() as usize);
         let mut lower = committed;
         for p in bits(open) {
@@ -416,7 +493,8 @@ impl<'a> Search<'a> {
         if upper < min_accuracy - 1e-12 {
             return;
         }
-        let mut lower = self.committed();
+        let committed = self.committed() + self.first_model_surplus(open);
+        let mut lower = committed;
         let mut needs = Vec::with_capacity(open.count_ones() as usize);
         for p in bits(open) {
             let need = self.needed_accuracy(p, min_accuracy);
@@ -435,7 +513,6 @@ impl<'a> Search<'a> {
         }
         // The cheap bound did not settle it: solve the relaxation over the formula, up to the
         // incumbent's cost (nothing dearer matters).
-        let committed = self.committed();
         let cap = self
             .best
             .as_ref()
