@@ -289,8 +289,10 @@ pub fn run_coco(shared: &Path, time_limit: Duration) -> anyhow::Result<ExitCode>
                 let gap = report
                     .greedy_gap()
                     .map_or("greedy found none".to_string(), |g| format!("{g:.4}"));
+                // Markdown tables split cells at every `|`, even inside code.
+                let cell_text = text.replace('|', "\\|");
                 println!(
-                    "| {form} | `{text}` | {name} | {ea} | {ec} | {ga} | {gc} | {gap} | {} | {ms:.2} |",
+                    "| {form} | `{cell_text}` | {name} | {ea} | {ec} | {ga} | {gc} | {gap} | {} | {ms:.2} |",
                     report.exact.proven
                 );
             }

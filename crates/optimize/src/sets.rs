@@ -133,7 +133,9 @@ impl SetSearch<'_> {
 
     fn visit(&mut self) {
         self.nodes += 1;
-        if self.nodes.is_multiple_of(256) && Instant::now() >= self.deadline {
+        // A node solves one or more DPs (tens of microseconds or more): the clock is cheap by
+        // comparison.
+        if Instant::now() >= self.deadline {
             self.aborted = true;
         }
         let saved_prices = self.prices.clone();
@@ -193,11 +195,15 @@ impl SetSearch<'_> {
                 node.settled = true;
                 return Some(node);
             }
-            if round + 1 < rounds {
+            if round + 1 < rounds && Instant::now() < self.deadline {
                 self.shift_shares(&node.choice, 0.5 / (1.0 + round as f64 / 4.0));
             }
+            let out_of_time = Instant::now() >= self.deadline;
             if tighter {
                 tightest = Some(node);
+            }
+            if out_of_time {
+                break;
             }
         }
         tightest
