@@ -602,39 +602,7 @@ impl<'a> Search<'a> {
     /// The least accuracy predicate `p` needs for the query to reach `target` when every other
     /// open predicate gets its best accuracy (held in `self.accuracy`).
     fn needed_accuracy(&mut self, p: usize, target: f64) -> f64 {
-        let saved = self.accuracy[p];
-        let at = |this: &mut Self, a: f64| {
-            this.accuracy[p] = a;
-            this.problem.query.accuracy(&this.accuracy)
-        };
-        let need = if !self.problem.query.repeats_labels {
-            // Linear in a predicate that occurs once.
-            let low = at(self, 0.0);
-            let slope = at(self, 1.0) - low;
-            if low >= target {
-                0.0
-            } else if slope <= 0.0 {
-                f64::INFINITY
-            } else {
-                (target - low) / slope - 1e-9
-            }
-        } else if at(self, 0.0) >= target {
-            0.0
-        } else {
-            // Increasing but not linear: bisect, keeping a value that is surely not too high.
-            let (mut lo, mut hi) = (0.0, 1.0);
-            for _ in 0..40 {
-                let mid = (lo + hi) / 2.0;
-                if at(self, mid) >= target {
-                    hi = mid;
-                } else {
-                    lo = mid;
-                }
-            }
-            lo - 1e-9
-        };
-        self.accuracy[p] = saved;
-        need
+        needed_accuracy(&self.problem.query, &mut self.accuracy, p, target)
     }
 
     fn branch(&mut self, depth: usize, open: u64, p: usize, c: Candidate) {
@@ -668,6 +636,43 @@ pub(crate) fn count_occurrences(expr: &Expr, counts: &mut [f64]) {
         Expr::Not(inner) => count_occurrences(inner, counts),
         Expr::And(items) | Expr::Or(items) => items.iter().for_each(|e| count_occurrences(e, counts)),
     }
+}
+
+/// The least accuracy predicate `p` needs for `query` to reach `target` when every other
+/// predicate has the accuracy in `accuracy` (restored before returning). Slightly low rather
+/// than high: it only ever rules candidates out.
+pub(crate) fn needed_accuracy(query: &crate::expr::Query, accuracy: &mut [f64], p: usize, target: f64) -> f64 {
+    let saved = accuracy[p];
+    let mut at = |a: f64| {
+        accuracy[p] = a;
+        query.accuracy(accuracy)
+    };
+    let need = if at(0.0) >= target {
+        0.0
+    } else if !query.repeats_labels {
+        // Linear in a predicate that occurs once.
+        let low = at(0.0);
+        let slope = at(1.0) - low;
+        if slope <= 0.0 {
+            f64::INFINITY
+        } else {
+            (target - low) / slope - 1e-9
+        }
+    } else {
+        // Increasing but not linear: bisect.
+        let (mut lo, mut hi) = (0.0, 1.0);
+        for _ in 0..40 {
+            let mid = (lo + hi) / 2.0;
+            if at(mid) >= target {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        lo - 1e-9
+    };
+    accuracy[p] = saved;
+    need
 }
 
 /// The positions of the set bits of `mask`, lowest first.

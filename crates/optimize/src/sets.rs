@@ -14,7 +14,9 @@
 
 use std::time::Instant;
 
-use crate::exact::{count_occurrences, prune_dominated, tolerance, Objective, Outcome, Settings, Solution};
+use crate::exact::{
+    count_occurrences, needed_accuracy, prune_dominated, tolerance, Objective, Outcome, Settings, Solution,
+};
 use crate::problem::{Candidate, Problem};
 use crate::relax;
 
@@ -27,7 +29,10 @@ enum Status {
 
 pub(crate) fn solve(problem: &Problem, objective: Objective, settings: Settings, best: Option<Solution>) -> Outcome {
     let started = Instant::now();
-    let candidates = prune_dominated(problem);
+    let mut candidates = prune_dominated(problem);
+    if let Objective::MinCost { min_accuracy } = objective {
+        drop_too_weak(problem, &mut candidates, min_accuracy);
+    }
     let mut answerable = vec![0.0; problem.models.len()];
     for list in &candidates {
         for c in list {
@@ -78,6 +83,19 @@ pub(crate) fn solve(problem: &Problem, objective: Objective, settings: Settings,
         best: search.best,
         nodes: search.nodes,
         elapsed: started.elapsed(),
+    }
+}
+
+/// For a minimum accuracy: a candidate less accurate than its predicate needs even with every
+/// other predicate at its best can be in no feasible plan. Dropping it also makes its model's
+/// cost shares larger, so bounds get tighter.
+fn drop_too_weak(problem: &Problem, candidates: &mut [Vec<Candidate>], target: f64) {
+    let mut best: Vec<f64> = candidates.iter().map(|l| l.first().map_or(0.0, |c| c.accuracy)).collect();
+    let needs: Vec<f64> = (0..candidates.len())
+        .map(|p| needed_accuracy(&problem.query, &mut best, p, target))
+        .collect();
+    for (list, need) in candidates.iter_mut().zip(needs) {
+        list.retain(|c| c.accuracy >= need);
     }
 }
 
