@@ -7,6 +7,7 @@
 mod bench;
 mod bench_plan;
 mod bench_query;
+mod crawl;
 mod demo;
 mod enrich;
 mod ingest;
@@ -68,6 +69,9 @@ enum Command {
         #[arg(long)]
         taxonomy: Option<String>,
     },
+    /// Fetch zoo metadata from live services: incremental, polite, resumable.
+    #[command(subcommand)]
+    Crawl(CrawlCommand),
     /// Link raw names to canonical datasets, tasks, metrics, licenses and architectures; infer lineage.
     #[command(
         after_help = "Runs after every ingest too (unless --no-enrich); running it again changes nothing.
@@ -268,6 +272,63 @@ Examples:
     },
 }
 
+#[derive(Subcommand)]
+enum CrawlCommand {
+    /// List models from the Hub's /api/models (cursor pagination), fetch their cards, store page by page.
+    #[command(
+        after_help = "A crawl killed at any moment continues where it stopped when run again with the same options;
+models whose commit sha did not change are skipped, and cards are asked for with If-None-Match.
+HF_TOKEN, when set, is sent to the endpoint's host. The Hub limits requests per 5-minute window
+(anonymous: 500 API calls and 3,000 file downloads per IP; more with a token) and answers 429 with
+Retry-After, which the crawler honours.
+
+Examples:
+  macaroni crawl huggingface --limit 1000 --sort downloads --with-cards
+  macaroni crawl huggingface --author google --with-cards --concurrency 4
+  macaroni crawl huggingface --filter text-classification --limit 200 --dry-run
+  HF_ENDPOINT=http://127.0.0.1:8080 macaroni crawl huggingface --with-cards"
+    )]
+    Huggingface {
+        /// Stop after this many models of the listing.
+        #[arg(long)]
+        limit: Option<usize>,
+        #[arg(long)]
+        author: Option<String>,
+        /// Only models with this tag (a task, library or language tag).
+        #[arg(long)]
+        filter: Option<String>,
+        /// Listing order, descending: downloads or lastModified.
+        #[arg(long, value_parser = ["downloads", "lastModified", "likes", "createdAt"])]
+        sort: Option<String>,
+        /// Also fetch each model's README.md (the model card).
+        #[arg(long)]
+        with_cards: bool,
+        /// Card downloads in flight at once.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        /// Requests per second at most, across all threads.
+        #[arg(long, default_value_t = 8.0)]
+        rate: f64,
+        /// Models per listing page.
+        #[arg(long, default_value_t = 100)]
+        page_size: usize,
+        #[arg(long, env = "HF_ENDPOINT", default_value = "https://huggingface.co")]
+        endpoint: String,
+        /// List and fetch, store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Ignore the checkpoint and list from the first page.
+        #[arg(long)]
+        restart: bool,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Read a local checkout of tensorflow/tfhub.dev (same as `ingest tfhub`).
+    Tfhub { source: PathBuf },
+    /// Read a local checkout of pytorch/hub (same as `ingest pytorch-hub`).
+    PytorchHub { source: PathBuf },
+}
+
 fn main() -> ExitCode {
     restore_default_sigpipe();
     let cli = Cli::parse();
@@ -302,6 +363,41 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 label_taxonomy: taxonomy,
             },
         ),
+        Command::Crawl(CrawlCommand::Huggingface {
+            limit,
+            author,
+            filter,
+            sort,
+            with_cards,
+            concurrency,
+            rate,
+            page_size,
+            endpoint,
+            dry_run,
+            restart,
+            format,
+        }) => crawl::huggingface(
+            &cli.db,
+            crawl::HfRequest {
+                options: macaroni_crawl::HfOptions {
+                    endpoint,
+                    limit,
+                    author,
+                    filter,
+                    sort,
+                    with_cards,
+                    concurrency,
+                    page_size,
+                    dry_run,
+                    observed_at: now(),
+                },
+                rate,
+                restart,
+                format,
+            },
+        ),
+        Command::Crawl(CrawlCommand::Tfhub { source }) => crawl_checkout(&cli.db, "tfhub", &source),
+        Command::Crawl(CrawlCommand::PytorchHub { source }) => crawl_checkout(&cli.db, "pytorch-hub", &source),
         Command::Enrich { report, format } => enrich::enrich(&cli.db, report, format),
         Command::Search {
             query,
@@ -392,6 +488,26 @@ fn restore_default_sigpipe() {
 }
 
 /// The time stamped on facts written now.
+/// `crawl tfhub|pytorch-hub` on a local checkout: the readers do the work.
+fn crawl_checkout(db: &std::path::Path, reader: &str, source: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let text = source.to_string_lossy();
+    if text.starts_with("http://") || text.starts_with("https://") {
+        anyhow::bail!("fetching a tarball over HTTP is not supported yet; clone the repository and pass the folder");
+    }
+    ingest::run(
+        db,
+        reader,
+        &[source.to_path_buf()],
+        ingest::Options {
+            strict: false,
+            batch: 500,
+            format: Format::Table,
+            enrich: true,
+            label_taxonomy: None,
+        },
+    )
+}
+
 pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }

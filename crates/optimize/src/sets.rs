@@ -90,7 +90,10 @@ pub(crate) fn solve(problem: &Problem, objective: Objective, settings: Settings,
 /// other predicate at its best can be in no feasible plan. Dropping it also makes its model's
 /// cost shares larger, so bounds get tighter.
 fn drop_too_weak(problem: &Problem, candidates: &mut [Vec<Candidate>], target: f64) {
-    let mut best: Vec<f64> = candidates.iter().map(|l| l.first().map_or(0.0, |c| c.accuracy)).collect();
+    let mut best: Vec<f64> = candidates
+        .iter()
+        .map(|l| l.first().map_or(0.0, |c| c.accuracy))
+        .collect();
     let needs: Vec<f64> = (0..candidates.len())
         .map(|p| needed_accuracy(&problem.query, &mut best, p, target))
         .collect();

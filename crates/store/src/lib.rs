@@ -15,6 +15,7 @@
 //!   each write touches, inside the same transaction.
 
 mod apply;
+mod crawl_state;
 mod derive;
 mod inference;
 mod read;
@@ -28,6 +29,7 @@ use macaroni_format::Record;
 use rusqlite::Connection;
 
 pub use apply::{ApplySummary, Category, Change};
+pub use crawl_state::{Checkpoint, CrawlItem};
 pub use inference::{InferenceCost, LabelPredictor};
 pub use read::{EntityView, FactVersion, Stats};
 pub use readonly::{Limits, ReadOnly, Rows, SqlValue};

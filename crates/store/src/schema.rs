@@ -197,6 +197,24 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX relations_by_subject ON relations(subject, relation, object);
     CREATE INDEX relations_by_object ON relations(object, relation, subject);
     "#,
+    // 3: crawl state, so a crawl resumes where it stopped and skips what has not changed. Written
+    // in the same transaction as the records a page of the crawl produced.
+    r#"
+    CREATE TABLE crawl_checkpoints (
+        crawl      TEXT PRIMARY KEY,     -- e.g. `huggingface:https://huggingface.co?author=google`
+        next_url   TEXT,                 -- the page to fetch next; NULL once the listing is done
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE crawl_items (
+        source        TEXT NOT NULL,     -- `huggingface`
+        item          TEXT NOT NULL,     -- the zoo's id, e.g. `google-bert/bert-base-uncased`
+        sha           TEXT,
+        last_modified TEXT,
+        card_etag     TEXT,
+        fetched_at    TEXT NOT NULL,
+        PRIMARY KEY (source, item)
+    );
+    "#,
 ];
 
 /// Number of migrations this build knows.

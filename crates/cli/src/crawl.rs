@@ -1,0 +1,108 @@
+//! `macaroni crawl`: a thin shell over `macaroni-crawl` with a progress line and a summary.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use macaroni_crawl::{crawl, crawl_key, CrawlReport, Fetcher, HfOptions, Politeness};
+use macaroni_store::Store;
+use serde_json::json;
+
+use crate::output::Format;
+
+/// What `macaroni crawl huggingface` was asked.
+pub struct HfRequest {
+    pub options: HfOptions,
+    /// Requests per second at most.
+    pub rate: f64,
+    /// Forget the checkpoint and list from the first page.
+    pub restart: bool,
+    pub format: Format,
+}
+
+pub fn huggingface(db: &Path, request: HfRequest) -> anyhow::Result<ExitCode> {
+    let mut store = Store::open(db).with_context(|| format!("opening {}", db.display()))?;
+    if request.restart {
+        store.reset_crawl_checkpoint(&crawl_key(&request.options))?;
+    }
+    let politeness = Politeness {
+        min_interval: Duration::from_secs_f64(1.0 / request.rate.max(0.01)),
+        ..Politeness::default()
+    };
+    let token = std::env::var("HF_TOKEN").ok().filter(|t| !t.is_empty());
+    let fetcher = Fetcher::new(&request.options.endpoint, token, politeness)?;
+    let bar = spinner();
+    let report = crawl(&mut store, &fetcher, &request.options, &mut |r: &CrawlReport| {
+        bar.set_message(format!(
+            "{} pages, {} models listed, {} stored, {} unchanged, {} cards",
+            r.pages, r.models_listed, r.models_stored, r.models_unchanged, r.cards_fetched
+        ));
+        bar.tick();
+    })
+    .with_context(|| format!("crawling {}", request.options.endpoint))?;
+    bar.finish_and_clear();
+    let traffic = fetcher.traffic();
+    if !request.options.dry_run && report.models_stored > 0 {
+        crate::enrich::run_enrichment(&mut store)?;
+    }
+    match request.format {
+        Format::Json => {
+            let out = json!({
+                "endpoint": request.options.endpoint,
+                "dry_run": request.options.dry_run,
+                "resumed": report.resumed,
+                "pages": report.pages,
+                "models_listed": report.models_listed,
+                "models_stored": report.models_stored,
+                "models_unchanged": report.models_unchanged,
+                "cards_fetched": report.cards_fetched,
+                "cards_unchanged": report.cards_unchanged,
+                "cards_missing": report.cards_missing,
+                "failures": report.failures.iter().map(|(id, why)| json!({"model": id, "reason": why})).collect::<Vec<_>>(),
+                "requests": traffic.requests,
+                "retries": traffic.retries,
+                "bytes": traffic.bytes,
+                "seconds": report.elapsed_secs,
+            });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        _ => {
+            println!(
+                "{}{} pages, {} models listed: {} stored, {} unchanged; cards {} fetched, {} unchanged, {} missing; {} failed; {} requests ({} retries, {:.1} MB) in {:.1} s{}",
+                if report.resumed { "resumed: " } else { "" },
+                report.pages,
+                report.models_listed,
+                report.models_stored,
+                report.models_unchanged,
+                report.cards_fetched,
+                report.cards_unchanged,
+                report.cards_missing,
+                report.failures.len(),
+                traffic.requests,
+                traffic.retries,
+                traffic.bytes as f64 / 1e6,
+                report.elapsed_secs,
+                if request.options.dry_run { " (dry run: nothing stored)" } else { "" }
+            );
+            for (id, why) in report.failures.iter().take(10) {
+                eprintln!("  failed: {id}: {why}");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn spinner() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed} {msg}") {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}

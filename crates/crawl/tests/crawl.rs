@@ -1,0 +1,161 @@
+//! The Hugging Face crawler against a local server that speaks the Hub's API: real `/api/models`
+//! bodies from ../shared/data/hf-api-models served as a paginated listing (cursor in the `Link`
+//! header) and real cards from ../shared/data/hf-model-cards as each model's README.md, with
+//! injected faults (429 + Retry-After, 500s, slow and truncated responses) and `kill -9`.
+
+mod fixture;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use fixture::{options, serve, zoo, Faults};
+use macaroni_crawl::{crawl, Fetcher, Politeness};
+use macaroni_sources::shared_data_or_skip;
+use macaroni_store::Store;
+
+fn fast() -> Politeness {
+    Politeness {
+        min_interval: Duration::ZERO,
+        backoff_base: Duration::from_millis(2),
+        backoff_max: Duration::from_millis(20),
+        timeout: Duration::from_secs(10),
+        ..Politeness::default()
+    }
+}
+
+fn run(db: &Path, addr: SocketAddr, page_size: usize) -> macaroni_crawl::CrawlReport {
+    let mut store = Store::open(db).unwrap();
+    let options = options(addr, page_size);
+    let fetcher = Fetcher::new(&options.endpoint, None, fast()).unwrap();
+    crawl(&mut store, &fetcher, &options, &mut |_| {}).unwrap()
+}
+
+/// Every stored record as JSON, with the server's address taken out (two servers, two ports).
+fn dump(db: &Path, addr: SocketAddr) -> Vec<String> {
+    let store = Store::open(db).unwrap();
+    let mut records = Vec::new();
+    store
+        .export_each(None, |record| {
+            records.push(
+                serde_json::to_string(&record)
+                    .unwrap()
+                    .replace(&addr.to_string(), "SERVER"),
+            );
+            Ok(())
+        })
+        .unwrap();
+    records.sort();
+    records
+}
+
+#[test]
+fn injected_faults_end_in_the_same_database_as_a_clean_crawl() {
+    let Some(data) = shared_data_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let clean = serve(Arc::new(zoo(&data, Faults::default())));
+    let faulty_zoo = Arc::new(zoo(&data, Faults { every: 3, delay_ms: 0 }));
+    let faulty = serve(faulty_zoo.clone());
+    let first = run(&dir.join("clean.db"), clean, 4);
+    let second = run(&dir.join("faulty.db"), faulty, 4);
+    assert!(
+        first.failures.is_empty() && second.failures.is_empty(),
+        "{:?}",
+        second.failures
+    );
+    assert_eq!(first.models_listed, faulty_zoo.models.len());
+    assert_eq!(first.cards_fetched, faulty_zoo.models.len());
+    assert!(
+        faulty_zoo.requests.load(Ordering::SeqCst) > first.pages + first.cards_fetched,
+        "no fault was injected"
+    );
+    assert_eq!(dump(&dir.join("clean.db"), clean), dump(&dir.join("faulty.db"), faulty));
+}
+
+#[test]
+fn a_second_crawl_of_an_unchanged_zoo_downloads_no_card() {
+    let Some(data) = shared_data_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let fixture = Arc::new(zoo(&data, Faults::default()));
+    let addr = serve(fixture.clone());
+    let db = dir.join("twice.db");
+    let first = run(&db, addr, 5);
+    let cards_after_first = fixture.card_requests.load(Ordering::SeqCst);
+    assert_eq!(cards_after_first, fixture.models.len());
+    let before = dump(&db, addr);
+    let second = run(&db, addr, 5);
+    assert_eq!(
+        fixture.card_requests.load(Ordering::SeqCst),
+        cards_after_first,
+        "a card was requested again"
+    );
+    assert_eq!(second.models_unchanged, first.models_listed);
+    assert_eq!(second.models_stored, 0);
+    assert_eq!(dump(&db, addr), before);
+}
+
+/// Runs in a child process (see `kill_9_at_random_moments_always_resumes_to_the_same_database`).
+#[test]
+#[ignore = "a helper the kill -9 test runs in a child process"]
+fn child_crawl() {
+    let (Ok(db), Ok(addr)) = (std::env::var("CRAWL_CHILD_DB"), std::env::var("CRAWL_CHILD_ADDR")) else {
+        return;
+    };
+    run(Path::new(&db), addr.parse().unwrap(), 3);
+}
+
+#[test]
+fn kill_9_at_random_moments_always_resumes_to_the_same_database() {
+    let Some(data) = shared_data_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let reference = serve(Arc::new(zoo(&data, Faults::default())));
+    run(&dir.join("reference.db"), reference, 3);
+    let expected = dump(&dir.join("reference.db"), reference);
+    let slow = Arc::new(zoo(&data, Faults { every: 0, delay_ms: 10 }));
+    let addr = serve(slow);
+    // How long an uninterrupted crawl takes in a child process, to kill inside that window.
+    let timing = dir.join("timing.db");
+    let started = std::time::Instant::now();
+    spawn_child(&timing, addr).wait().unwrap();
+    let window = started.elapsed().as_millis() as u64;
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut kills = 0;
+    let mut trial = 0;
+    // Trials until at least 20 crashes happened mid-crawl (each trial checks the result).
+    while kills < 20 && trial < 40 {
+        trial += 1;
+        let db = dir.join(format!("killed-{trial}.db"));
+        // Up to three crashes in a row, each at a random moment, then a run to the end.
+        for _ in 0..3 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let mut child = spawn_child(&db, addr);
+            std::thread::sleep(Duration::from_millis(5 + seed % window.max(10)));
+            if child.try_wait().unwrap().is_none() {
+                child.kill().unwrap(); // SIGKILL on Unix
+                kills += 1;
+            }
+            child.wait().unwrap();
+        }
+        run(&db, addr, 3);
+        assert_eq!(dump(&db, addr), expected, "trial {trial}: the resumed crawl differs");
+    }
+    assert!(kills >= 20, "only {kills} runs were killed mid-crawl in {trial} trials");
+}
+
+fn spawn_child(db: &Path, addr: SocketAddr) -> std::process::Child {
+    std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", "child_crawl", "--nocapture"])
+        .env("CRAWL_CHILD_DB", db)
+        .env("CRAWL_CHILD_ADDR", addr.to_string())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
