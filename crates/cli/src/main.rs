@@ -46,10 +46,10 @@ struct Cli {
 enum Command {
     /// Read metadata files with one reader and store them.
     #[command(
-        after_help = "Readers: hf-cards, hf-api, tfhub, pytorch-hub, timm, model-index, onnx, zoo-matrix, label-stats.\n\nExamples:\n  macaroni ingest hf-cards ../shared/data/hf-model-cards\n  macaroni ingest timm ../shared/data/timm/results\n  macaroni ingest model-index ../shared/data/mmpretrain ../shared/data/timm/hfdocs --strict\n  macaroni ingest zoo-matrix ../shared/data/zlizy-optimizer/model_stats_ap.csv --taxonomy coco\n  macaroni ingest label-stats ../shared/data/zlizy-optimizer/coco_selectivity.csv --taxonomy coco"
+        after_help = "Readers: hf-cards, hf-api, hf-datasets, hf-dataset-cards, tfhub, pytorch-hub, timm, model-index, onnx, zoo-matrix, label-stats.\n\nExamples:\n  macaroni ingest hf-cards ../shared/data/hf-model-cards\n  macaroni ingest timm ../shared/data/timm/results\n  macaroni ingest model-index ../shared/data/mmpretrain ../shared/data/timm/hfdocs --strict\n  macaroni ingest zoo-matrix ../shared/data/zlizy-optimizer/model_stats_ap.csv --taxonomy coco\n  macaroni ingest label-stats ../shared/data/zlizy-optimizer/coco_selectivity.csv --taxonomy coco"
     )]
     Ingest {
-        /// The reader: hf-cards, hf-api, tfhub, pytorch-hub, timm, model-index, onnx, zoo-matrix or label-stats.
+        /// The reader: hf-cards, hf-api, hf-datasets, hf-dataset-cards, tfhub, pytorch-hub, timm, model-index, onnx, zoo-matrix or label-stats.
         reader: String,
         /// Files or folders to read (folders are walked).
         #[arg(required = true)]
@@ -286,6 +286,7 @@ Examples:
   macaroni crawl huggingface --limit 1000 --sort downloads --with-cards
   macaroni crawl huggingface --author google --with-cards --concurrency 4
   macaroni crawl huggingface --filter text-classification --limit 200 --dry-run
+  macaroni crawl huggingface --datasets --limit 500 --with-cards
   HF_ENDPOINT=http://127.0.0.1:8080 macaroni crawl huggingface --with-cards"
     )]
     Huggingface {
@@ -303,6 +304,9 @@ Examples:
         /// Also fetch each model's README.md (the model card).
         #[arg(long)]
         with_cards: bool,
+        /// Crawl datasets (/api/datasets, dataset cards) instead of models.
+        #[arg(long)]
+        datasets: bool,
         /// Card downloads in flight at once.
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
@@ -369,6 +373,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             filter,
             sort,
             with_cards,
+            datasets,
             concurrency,
             rate,
             page_size,
@@ -386,6 +391,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     filter,
                     sort,
                     with_cards,
+                    datasets,
                     concurrency,
                     page_size,
                     dry_run,

@@ -1,4 +1,4 @@
-//! Crawling the Hugging Face Hub: `/api/models` page by page (cursor pagination through the
+//! Crawling the Hugging Face Hub: `/api/models` (or `/api/datasets`) page by page (cursor pagination through the
 //! `Link` header), each model's README.md through `/{id}/resolve/{revision}/README.md`, handed to
 //! the `hf-api` and `hf-cards` readers and stored page by page together with the checkpoint.
 //!
@@ -14,7 +14,37 @@ use serde_json::Value;
 use crate::http::{Fetched, Fetcher};
 use crate::CrawlError;
 
-const SOURCE: &str = "huggingface";
+/// What differs between crawling models and crawling datasets.
+struct Kind {
+    /// Where the crawl state of its items is kept.
+    source: &'static str,
+    /// `models` or `datasets`: the API path.
+    listing: &'static str,
+    /// The prefix of repository URLs (`""` for models, `"datasets/"` for datasets).
+    repo_prefix: &'static str,
+    api_reader: ReaderKind,
+    card_reader: ReaderKind,
+}
+
+fn kind(options: &HfOptions) -> Kind {
+    if options.datasets {
+        Kind {
+            source: "huggingface-datasets",
+            listing: "datasets",
+            repo_prefix: "datasets/",
+            api_reader: ReaderKind::HfDatasets,
+            card_reader: ReaderKind::HfDatasetCards,
+        }
+    } else {
+        Kind {
+            source: "huggingface",
+            listing: "models",
+            repo_prefix: "",
+            api_reader: ReaderKind::HfApi,
+            card_reader: ReaderKind::HfCards,
+        }
+    }
+}
 
 /// What to crawl.
 #[derive(Debug, Clone)]
@@ -29,6 +59,8 @@ pub struct HfOptions {
     /// `downloads` or `lastModified` (descending).
     pub sort: Option<String>,
     pub with_cards: bool,
+    /// Crawl `/api/datasets` (Dataset entities) instead of `/api/models`.
+    pub datasets: bool,
     /// Card downloads in flight at once.
     pub concurrency: usize,
     /// Models per listing page.
@@ -60,7 +92,8 @@ pub struct CrawlReport {
 /// The key a crawl's checkpoint is stored under: the same options resume the same crawl.
 pub fn crawl_key(options: &HfOptions) -> String {
     format!(
-        "{SOURCE}:{}?author={}&filter={}&sort={}&limit={}&cards={}",
+        "{}:{}?author={}&filter={}&sort={}&limit={}&cards={}",
+        kind(options).source,
         options.endpoint.trim_end_matches('/'),
         options.author.as_deref().unwrap_or(""),
         options.filter.as_deref().unwrap_or(""),
@@ -72,8 +105,9 @@ pub fn crawl_key(options: &HfOptions) -> String {
 
 fn first_page(options: &HfOptions) -> String {
     let mut url = format!(
-        "{}/api/models?full=true&cardData=true&limit={}",
+        "{}/api/{}?full=true&cardData=true&limit={}",
         options.endpoint.trim_end_matches('/'),
+        kind(options).listing,
         options.page_size.max(1)
     );
     for (key, value) in [("author", &options.author), ("filter", &options.filter)] {
@@ -210,6 +244,7 @@ fn read_page(
     page: &[Value],
     report: &mut CrawlReport,
 ) -> Result<(Vec<SourceBatch>, Vec<CrawlItem>), CrawlError> {
+    let kind = kind(options);
     let mut changed = Vec::new();
     for object in page {
         let Some(id) = object
@@ -221,7 +256,7 @@ fn read_page(
             continue;
         };
         let sha = object.get("sha").and_then(Value::as_str).map(str::to_string);
-        let stored = store.crawl_item(SOURCE, id)?;
+        let stored = store.crawl_item(kind.source, id)?;
         if sha.is_some() && stored.as_ref().is_some_and(|s| s.sha == sha) {
             report.models_unchanged += 1;
             continue;
@@ -248,18 +283,23 @@ fn read_page(
                 continue;
             }
         };
-        let api_uri = format!("{}/api/models/{}", options.endpoint.trim_end_matches('/'), entry.id);
+        let api_uri = format!(
+            "{}/api/{}/{}",
+            options.endpoint.trim_end_matches('/'),
+            kind.listing,
+            entry.id
+        );
         let api_doc = Document {
             uri: api_uri,
             relative_path: format!("{}.json", entry.id).into(),
             bytes: serde_json::to_vec(entry.object).unwrap_or_default(),
         };
-        batches.push(read(ReaderKind::HfApi, &api_doc, ctx));
+        batches.push(read(kind.api_reader, &api_doc, ctx));
         let mut card_etag = entry.stored.as_ref().and_then(|s| s.card_etag.clone());
         match card {
             CardOutcome::Fetched { doc, etag } => {
                 report.cards_fetched += 1;
-                batches.push(read(ReaderKind::HfCards, &doc, ctx));
+                batches.push(read(kind.card_reader, &doc, ctx));
                 card_etag = etag;
             }
             CardOutcome::Unchanged => report.cards_unchanged += 1,
@@ -277,7 +317,7 @@ fn read_page(
         }
         report.models_stored += 1;
         items.push(CrawlItem {
-            source: SOURCE.into(),
+            source: kind.source.into(),
             item: entry.id.clone(),
             sha: entry.sha.clone(),
             last_modified: entry
@@ -311,8 +351,9 @@ fn fetch_cards(fetcher: &Fetcher, options: &HfOptions, entries: &[Entry]) -> Vec
     let fetch_one = |entry: &Entry| -> Result<CardOutcome, CrawlError> {
         let revision = entry.sha.as_deref().unwrap_or("main");
         let uri = format!(
-            "{}/{}/resolve/{revision}/README.md",
+            "{}/{}{}/resolve/{revision}/README.md",
             options.endpoint.trim_end_matches('/'),
+            kind(options).repo_prefix,
             entry.id
         );
         let etag = entry.stored.as_ref().and_then(|s| s.card_etag.as_deref());

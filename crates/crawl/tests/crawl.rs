@@ -159,3 +159,52 @@ fn spawn_child(db: &Path, addr: SocketAddr) -> std::process::Child {
         .spawn()
         .unwrap()
 }
+
+#[test]
+fn datasets_are_crawled_into_dataset_entities_and_skipped_when_unchanged() {
+    let Some(data) = shared_data_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let fixture = Arc::new(zoo(&data, Faults { every: 4, delay_ms: 0 }));
+    let addr = serve(fixture.clone());
+    let db = tmp.path().join("datasets.db");
+    let mut options = options(addr, 4);
+    options.datasets = true;
+    let crawl_once = || {
+        let mut store = Store::open(&db).unwrap();
+        let fetcher = Fetcher::new(&options.endpoint, None, fast()).unwrap();
+        crawl(&mut store, &fetcher, &options, &mut |_| {}).unwrap()
+    };
+    let first = crawl_once();
+    assert_eq!(first.models_listed, fixture.datasets.len());
+    assert_eq!(first.cards_fetched, fixture.datasets.len());
+    assert!(first.failures.is_empty(), "{:?}", first.failures);
+    let store = Store::open(&db).unwrap();
+    let mut stored = Vec::new();
+    store
+        .export_each(Some(macaroni_format::Kind::Dataset), |record| {
+            stored.push(record);
+            Ok(())
+        })
+        .unwrap();
+    // One dataset per card (API record and card merge into one entity), licensed as the card says.
+    for (id, text) in &fixture.dataset_cards {
+        let dataset_id = macaroni_format::id::dataset(id);
+        let view = store
+            .view(&dataset_id)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{dataset_id} missing"));
+        let merged = serde_json::to_value(&view.merged).unwrap();
+        // The card's own `license:` line (a YAML comment and quotes are not part of the value).
+        let declared = (text.lines())
+            .find_map(|l| l.strip_prefix("license: "))
+            .map(|v| v.split(" #").next().unwrap_or(v).trim().trim_matches('"'));
+        if let (Some(license), false) = (declared, text.contains('\t')) {
+            assert_eq!(merged["license"], license, "{dataset_id}");
+        }
+    }
+    assert!(stored.len() >= fixture.datasets.len());
+    let requests = fixture.card_requests.load(Ordering::SeqCst);
+    let again = crawl_once();
+    assert_eq!(again.models_unchanged, fixture.datasets.len());
+    assert_eq!(fixture.card_requests.load(Ordering::SeqCst), requests);
+}

@@ -10,6 +10,7 @@ mod csv_table;
 mod frontmatter;
 pub mod hf_api;
 pub mod hf_cards;
+pub mod hf_datasets;
 mod markdown;
 pub mod model_index;
 pub mod onnx;
@@ -77,10 +78,12 @@ pub enum ReaderKind {
     Onnx,
     ZooMatrix,
     LabelStats,
+    HfDatasets,
+    HfDatasetCards,
 }
 
 impl ReaderKind {
-    pub const ALL: [ReaderKind; 9] = [
+    pub const ALL: [ReaderKind; 11] = [
         ReaderKind::HfCards,
         ReaderKind::HfApi,
         ReaderKind::Tfhub,
@@ -90,6 +93,8 @@ impl ReaderKind {
         ReaderKind::Onnx,
         ReaderKind::ZooMatrix,
         ReaderKind::LabelStats,
+        ReaderKind::HfDatasets,
+        ReaderKind::HfDatasetCards,
     ];
 
     pub fn name(self) -> &'static str {
@@ -103,6 +108,8 @@ impl ReaderKind {
             ReaderKind::Onnx => "onnx",
             ReaderKind::ZooMatrix => "zoo-matrix",
             ReaderKind::LabelStats => "label-stats",
+            ReaderKind::HfDatasets => "hf-datasets",
+            ReaderKind::HfDatasetCards => "hf-dataset-cards",
         }
     }
 
@@ -122,6 +129,8 @@ impl ReaderKind {
             ReaderKind::Onnx => onnx::accepts(path),
             ReaderKind::ZooMatrix => zoo_matrix::accepts_matrix(path),
             ReaderKind::LabelStats => zoo_matrix::accepts_label_stats(path),
+            ReaderKind::HfDatasets => hf_datasets::accepts_api(path),
+            ReaderKind::HfDatasetCards => hf_datasets::accepts_card(path),
         }
     }
 
@@ -138,6 +147,8 @@ impl ReaderKind {
             ReaderKind::Onnx => onnx::read(doc, &text, ctx, &mut out),
             ReaderKind::ZooMatrix => zoo_matrix::read_matrix(doc, &text, ctx, &mut out),
             ReaderKind::LabelStats => zoo_matrix::read_label_stats(doc, &text, ctx, &mut out),
+            ReaderKind::HfDatasets => hf_datasets::read_api(doc, &text, ctx, &mut out),
+            ReaderKind::HfDatasetCards => hf_datasets::read_card(doc, &text, ctx, &mut out),
         }
         out
     }
