@@ -18,19 +18,8 @@ pub(crate) fn accepts(path: &Path) -> bool {
 }
 
 pub(crate) fn read(doc: &Document, text: &str, ctx: &ReadContext, out: &mut ReadOutput) {
-    let value: Value = match serde_json::from_str(text) {
-        Ok(value) => value,
-        Err(err) => {
-            out.warn(doc, WarningKind::ParseError, format!("not JSON: {err}"));
-            return;
-        }
-    };
     // A listing (`/api/models?...`) is an array of the same objects.
-    let items: Vec<&Value> = match &value {
-        Value::Array(items) => items.iter().collect(),
-        other => vec![other],
-    };
-    for (index, item) in items.into_iter().enumerate() {
+    for (index, item) in out.api_items(doc, text).iter().enumerate() {
         match item.as_object() {
             Some(object) => read_model(item, object, doc, ctx, out),
             None => out.warn(

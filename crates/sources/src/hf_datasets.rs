@@ -26,18 +26,7 @@ pub(crate) fn accepts_card(path: &Path) -> bool {
 }
 
 pub(crate) fn read_api(doc: &Document, text: &str, ctx: &ReadContext, out: &mut ReadOutput) {
-    let value: Value = match serde_json::from_str(text) {
-        Ok(value) => value,
-        Err(err) => {
-            out.warn(doc, WarningKind::ParseError, format!("not JSON: {err}"));
-            return;
-        }
-    };
-    let items: Vec<&Value> = match &value {
-        Value::Array(items) => items.iter().collect(),
-        other => vec![other],
-    };
-    for (index, item) in items.into_iter().enumerate() {
+    for (index, item) in out.api_items(doc, text).iter().enumerate() {
         let Some(repo) = item.get("id").and_then(Value::as_str) else {
             out.warn(doc, WarningKind::MissingField, format!("item {index} has no `id`"));
             continue;

@@ -198,6 +198,19 @@ impl ReadOutput {
         }
     }
 
+    /// The records of a Hub API body: one JSON object, or a listing (an array of them). A body
+    /// that is not JSON is a warning and yields nothing.
+    fn api_items(&mut self, doc: &Document, text: &str) -> Vec<serde_json::Value> {
+        match serde_json::from_str(text) {
+            Ok(serde_json::Value::Array(items)) => items,
+            Ok(other) => vec![other],
+            Err(err) => {
+                self.warn(doc, WarningKind::ParseError, format!("not JSON: {err}"));
+                Vec::new()
+            }
+        }
+    }
+
     fn warn(&mut self, doc: &Document, kind: WarningKind, message: impl Into<String>) {
         self.warnings.push(Warning {
             file: doc.uri.clone(),
