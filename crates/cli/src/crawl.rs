@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use macaroni_crawl::{crawl, crawl_key, CrawlReport, Fetcher, HfOptions, Politeness};
+use macaroni_sources::ReaderKind;
 use macaroni_store::Store;
 use serde_json::json;
 
@@ -105,4 +106,48 @@ fn spinner() -> ProgressBar {
     }
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
+}
+
+/// `crawl tfhub|pytorch-hub`: a repository tarball over HTTP(S), or a local checkout; the
+/// readers do the rest, as for `ingest`.
+pub fn repository(db: &Path, reader: ReaderKind, source: &str, allow_hosts: &[String]) -> anyhow::Result<ExitCode> {
+    let options = crate::ingest::Options {
+        strict: false,
+        batch: 500,
+        format: Format::Table,
+        enrich: true,
+        label_taxonomy: None,
+    };
+    if !(source.starts_with("http://") || source.starts_with("https://")) {
+        return crate::ingest::run(db, reader.name(), &[std::path::PathBuf::from(source)], options);
+    }
+    let politeness = Politeness {
+        // A whole repository in one response.
+        max_body_bytes: 1 << 30,
+        timeout: Duration::from_secs(600),
+        ..Politeness::default()
+    };
+    let mut fetcher = Fetcher::new(source, None, politeness)?;
+    for host in allow_hosts {
+        fetcher.allow_host(host);
+    }
+    eprintln!("downloading {source}…");
+    let (documents, skipped) = macaroni_crawl::tarball::documents(&fetcher, source, reader)?;
+    let mut store = Store::open(db).with_context(|| format!("opening {}", db.display()))?;
+    let total = documents.len() as u64;
+    let mut report = crate::ingest::ingest_documents(
+        &mut store,
+        reader,
+        None,
+        documents.into_iter().map(Ok),
+        total,
+        500,
+        true,
+    )?;
+    report.enrichment = Some(crate::enrich::run_enrichment(&mut store)?);
+    for (path, why) in &skipped {
+        eprintln!("skipped {path}: {why}");
+    }
+    crate::ingest::print_report(reader.name(), &report, options.format)?;
+    Ok(ExitCode::SUCCESS)
 }

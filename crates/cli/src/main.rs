@@ -327,10 +327,25 @@ Examples:
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Read a local checkout of tensorflow/tfhub.dev (same as `ingest tfhub`).
-    Tfhub { source: PathBuf },
-    /// Read a local checkout of pytorch/hub (same as `ingest pytorch-hub`).
-    PytorchHub { source: PathBuf },
+    /// Read tensorflow/tfhub.dev: a .tar.gz URL of the repository, or a local checkout.
+    #[command(after_help = "Examples:
+  macaroni crawl tfhub https://codeload.github.com/tensorflow/tfhub.dev/tar.gz/refs/heads/master
+  macaroni crawl tfhub ../tfhub.dev")]
+    Tfhub {
+        source: String,
+        /// Another host the download may be redirected to (github.com archive links go to codeload.github.com).
+        #[arg(long)]
+        allow_host: Vec<String>,
+    },
+    /// Read pytorch/hub: a .tar.gz URL of the repository, or a local checkout.
+    #[command(after_help = "Examples:
+  macaroni crawl pytorch-hub https://codeload.github.com/pytorch/hub/tar.gz/refs/heads/master
+  macaroni crawl pytorch-hub ../hub")]
+    PytorchHub {
+        source: String,
+        #[arg(long)]
+        allow_host: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -402,8 +417,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 format,
             },
         ),
-        Command::Crawl(CrawlCommand::Tfhub { source }) => crawl_checkout(&cli.db, "tfhub", &source),
-        Command::Crawl(CrawlCommand::PytorchHub { source }) => crawl_checkout(&cli.db, "pytorch-hub", &source),
+        Command::Crawl(CrawlCommand::Tfhub { source, allow_host }) => {
+            crawl::repository(&cli.db, macaroni_sources::ReaderKind::Tfhub, &source, &allow_host)
+        }
+        Command::Crawl(CrawlCommand::PytorchHub { source, allow_host }) => {
+            crawl::repository(&cli.db, macaroni_sources::ReaderKind::PytorchHub, &source, &allow_host)
+        }
         Command::Enrich { report, format } => enrich::enrich(&cli.db, report, format),
         Command::Search {
             query,
@@ -494,26 +513,6 @@ fn restore_default_sigpipe() {
 }
 
 /// The time stamped on facts written now.
-/// `crawl tfhub|pytorch-hub` on a local checkout: the readers do the work.
-fn crawl_checkout(db: &std::path::Path, reader: &str, source: &std::path::Path) -> anyhow::Result<ExitCode> {
-    let text = source.to_string_lossy();
-    if text.starts_with("http://") || text.starts_with("https://") {
-        anyhow::bail!("fetching a tarball over HTTP is not supported yet; clone the repository and pass the folder");
-    }
-    ingest::run(
-        db,
-        reader,
-        &[source.to_path_buf()],
-        ingest::Options {
-            strict: false,
-            batch: 500,
-            format: Format::Table,
-            enrich: true,
-            label_taxonomy: None,
-        },
-    )
-}
-
 pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }

@@ -43,7 +43,7 @@ impl Default for Politeness {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fetched {
     Body {
-        text: String,
+        bytes: Vec<u8>,
         etag: Option<String>,
         /// The `rel="next"` target of a `Link` header.
         next: Option<String>,
@@ -76,6 +76,12 @@ pub struct Fetcher {
 const MAX_REDIRECTS: usize = 5;
 
 impl Fetcher {
+    /// Also allows requests and redirects to `host` (`host[:port]`); the token is still sent to
+    /// the endpoint's host only.
+    pub fn allow_host(&mut self, host: &str) {
+        self.hosts.push(host.to_ascii_lowercase());
+    }
+
     /// A client for `endpoint`'s host; `token` is sent as a bearer token to that host only.
     pub fn new(endpoint: &str, token: Option<String>, politeness: Politeness) -> Result<Fetcher, CrawlError> {
         let host = host_of(endpoint).ok_or_else(|| CrawlError::BadUrl(endpoint.to_string()))?;
@@ -185,13 +191,13 @@ impl Fetcher {
                     .body_mut()
                     .with_config()
                     .limit(self.politeness.max_body_bytes)
-                    .read_to_string();
+                    .read_to_vec();
                 match body {
-                    Ok(text) => {
+                    Ok(bytes) => {
                         if let Ok(mut t) = self.traffic.lock() {
-                            t.bytes += text.len() as u64;
+                            t.bytes += bytes.len() as u64;
                         }
-                        Attempt::Done(Fetched::Body { text, etag, next })
+                        Attempt::Done(Fetched::Body { bytes, etag, next })
                     }
                     Err(ureq::Error::BodyExceedsLimit(limit)) => Attempt::Fatal(CrawlError::TooLarge {
                         url: url.to_string(),

@@ -208,7 +208,7 @@ fn fetch_page(fetcher: &Fetcher, url: &str) -> Result<(Vec<Value>, Option<String
     let mut last_error = String::new();
     for _ in 0..3 {
         match fetcher.get(&request_url, None)? {
-            Fetched::Body { text, next, .. } => match serde_json::from_str::<Value>(&text) {
+            Fetched::Body { bytes, next, .. } => match serde_json::from_slice::<Value>(&bytes) {
                 Ok(Value::Array(models)) => return Ok((models, next)),
                 Ok(_) => last_error = "the listing is not a JSON array".into(),
                 Err(err) => last_error = format!("the listing is not valid JSON: {err}"),
@@ -358,11 +358,11 @@ fn fetch_cards(fetcher: &Fetcher, options: &HfOptions, entries: &[Entry]) -> Vec
         );
         let etag = entry.stored.as_ref().and_then(|s| s.card_etag.as_deref());
         Ok(match fetcher.get(&uri, etag)? {
-            Fetched::Body { text, etag, .. } => CardOutcome::Fetched {
+            Fetched::Body { bytes, etag, .. } => CardOutcome::Fetched {
                 doc: Document {
                     relative_path: format!("{}/README.md", entry.id).into(),
                     uri,
-                    bytes: text.into_bytes(),
+                    bytes,
                 },
                 etag,
             },

@@ -10,6 +10,7 @@
 
 pub mod http;
 pub mod huggingface;
+pub mod tarball;
 
 pub use http::{Fetched, Fetcher, Politeness, Traffic};
 pub use huggingface::{crawl, crawl_key, CrawlReport, HfOptions};
@@ -30,6 +31,8 @@ pub enum CrawlError {
     Status { url: String, status: u16 },
     #[error("listing {url}: {reason}")]
     Listing { url: String, reason: String },
+    #[error("{url}: not a readable .tar.gz ({reason})")]
+    Archive { url: String, reason: String },
     #[error("a download thread panicked")]
     Panicked,
     #[error(transparent)]

@@ -208,3 +208,58 @@ fn datasets_are_crawled_into_dataset_entities_and_skipped_when_unchanged() {
     assert_eq!(again.models_unchanged, fixture.datasets.len());
     assert_eq!(fixture.card_requests.load(Ordering::SeqCst), requests);
 }
+
+/// `dir` as a `.tar.gz` with one top folder, the way GitHub serves a repository.
+fn tarball_of(dir: &Path, top: &str) -> Vec<u8> {
+    let encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut builder = tar::Builder::new(encoder);
+    builder.append_dir_all(top, dir).unwrap();
+    builder.into_inner().unwrap().finish().unwrap()
+}
+
+/// What a reader makes of documents, with each record's source location taken out (a checkout
+/// and a tarball name the same file differently).
+fn records_of(reader: macaroni_sources::ReaderKind, documents: &[macaroni_sources::Document]) -> Vec<String> {
+    let ctx = macaroni_sources::ReadContext {
+        observed_at: "2026-11-27T00:00:00Z".into(),
+        label_taxonomy: None,
+    };
+    let mut out: Vec<String> = documents
+        .iter()
+        .flat_map(|doc| reader.read(doc, &ctx).records)
+        .map(|record| {
+            let mut value = serde_json::to_value(&record).unwrap();
+            value["provenance"]["source"]["uri"] = serde_json::Value::Null;
+            value.to_string()
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_repository_tarball_reads_like_its_checkout() {
+    let Some(data) = shared_data_or_skip() else { return };
+    let reader = macaroni_sources::ReaderKind::PytorchHub;
+    let checkout = data.join("pytorch-hub");
+    let addr = fixture::serve_file("/hub.tar.gz", tarball_of(&checkout, "hub-master"));
+    let url = format!("http://{addr}/hub.tar.gz");
+    let fetcher = Fetcher::new(&url, None, fast()).unwrap();
+    let (documents, skipped) = macaroni_crawl::tarball::documents(&fetcher, &url, reader).unwrap();
+    assert!(skipped.is_empty(), "{skipped:?}");
+    assert!(documents.iter().all(|d| d.uri.starts_with(&format!("{url}#"))));
+    let (files, _) = macaroni_sources::collect_files(reader, std::slice::from_ref(&checkout));
+    let from_checkout: Vec<_> = files
+        .iter()
+        .map(|(root, path)| macaroni_sources::read_document(root, path).unwrap())
+        .collect();
+    assert_eq!(documents.len(), from_checkout.len());
+    let records = records_of(reader, &documents);
+    assert!(records.len() > 10);
+    let expected = records_of(reader, &from_checkout);
+    let differing = records.iter().filter(|r| !expected.contains(r)).count();
+    assert!(
+        records.len() == expected.len() && differing == 0,
+        "{differing} records differ"
+    );
+}

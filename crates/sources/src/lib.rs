@@ -25,7 +25,7 @@ use std::path::Path;
 
 use macaroni_format::{Provenance, Record};
 
-pub use walk::{collect_files, read_document, Document, MAX_FILE_BYTES};
+pub use walk::{collect_files, is_metadata_file, read_document, Document, MAX_FILE_BYTES};
 
 /// The folder of real zoo metadata (`../shared/data` beside the repository), from the
 /// `MACARONI_SHARED_DATA` variable or the workspace layout. `None` when it is not there.

@@ -11,6 +11,13 @@ pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 /// Files that describe a collection of metadata rather than being metadata themselves.
 const COLLECTION_NOTES: [&str; 3] = ["PROVENANCE.md", "MANIFEST.json", "LICENSE"];
 
+/// Whether a file found while walking a folder or an archive is one `reader` reads: not a note
+/// about the collection, and of a kind the reader accepts.
+pub fn is_metadata_file(reader: ReaderKind, path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    !COLLECTION_NOTES.contains(&name.as_ref()) && reader.accepts(path)
+}
+
 /// One file handed to a reader.
 #[derive(Debug, Clone)]
 pub struct Document {
@@ -55,8 +62,7 @@ pub fn collect_files(reader: ReaderKind, roots: &[PathBuf]) -> (Vec<(PathBuf, Pa
             match entry {
                 Ok(entry) if entry.file_type().is_file() => {
                     let path = entry.path();
-                    let name = entry.file_name().to_string_lossy();
-                    if !COLLECTION_NOTES.contains(&name.as_ref()) && reader.accepts(path) {
+                    if is_metadata_file(reader, path) {
                         files.push((root.clone(), path.to_path_buf()));
                     }
                 }
