@@ -35,13 +35,17 @@ pub fn huggingface(db: &Path, request: HfRequest) -> anyhow::Result<ExitCode> {
     };
     let token = std::env::var("HF_TOKEN").ok().filter(|t| !t.is_empty());
     let fetcher = Fetcher::new(&request.options.endpoint, token, politeness)?;
-    let bar = spinner();
+    let bar = progress(request.options.limit);
     let report = crawl(&mut store, &fetcher, &request.options, &mut |r: &CrawlReport| {
+        bar.set_position(r.models_listed as u64);
         bar.set_message(format!(
-            "{} pages, {} models listed, {} stored, {} unchanged, {} cards",
-            r.pages, r.models_listed, r.models_stored, r.models_unchanged, r.cards_fetched
+            "{} pages; {} stored, {} unchanged, {} cards, {} failed",
+            r.pages,
+            r.models_stored,
+            r.models_unchanged,
+            r.cards_fetched,
+            r.failures.len()
         ));
-        bar.tick();
     })
     .with_context(|| format!("crawling {}", request.options.endpoint))?;
     bar.finish_and_clear();
@@ -96,12 +100,23 @@ pub fn huggingface(db: &Path, request: HfRequest) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn spinner() -> ProgressBar {
+/// A bar with rate and ETA when the number of models is known (`--limit`), else a spinner with
+/// the rate; hidden when standard error is not a terminal.
+fn progress(total: Option<usize>) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new_spinner();
-    if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed} {msg}") {
+    let (bar, template) = match total {
+        Some(n) => (
+            ProgressBar::new(n as u64),
+            "{bar:30} {pos}/{len} items  {per_sec}  eta {eta}  {msg}",
+        ),
+        None => (
+            ProgressBar::new_spinner(),
+            "{spinner} {pos} items  {per_sec}  {elapsed}  {msg}",
+        ),
+    };
+    if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style);
     }
     bar.enable_steady_tick(Duration::from_millis(200));

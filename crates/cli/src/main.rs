@@ -46,10 +46,10 @@ struct Cli {
 enum Command {
     /// Read metadata files with one reader and store them.
     #[command(
-        after_help = "Readers: hf-cards, hf-api, hf-datasets, hf-dataset-cards, tfhub, pytorch-hub, timm, model-index, onnx, zoo-matrix, label-stats.\n\nExamples:\n  macaroni ingest hf-cards ../shared/data/hf-model-cards\n  macaroni ingest timm ../shared/data/timm/results\n  macaroni ingest model-index ../shared/data/mmpretrain ../shared/data/timm/hfdocs --strict\n  macaroni ingest zoo-matrix ../shared/data/zlizy-optimizer/model_stats_ap.csv --taxonomy coco\n  macaroni ingest label-stats ../shared/data/zlizy-optimizer/coco_selectivity.csv --taxonomy coco"
+        after_help = "Readers: hf-cards, hf-api, hf-config, hf-datasets, hf-dataset-cards, tfhub, pytorch-hub, timm, model-index, onnx, zoo-matrix, label-stats.\n\nExamples:\n  macaroni ingest hf-cards ../shared/data/hf-model-cards\n  macaroni ingest timm ../shared/data/timm/results\n  macaroni ingest model-index ../shared/data/mmpretrain ../shared/data/timm/hfdocs --strict\n  macaroni ingest zoo-matrix ../shared/data/zlizy-optimizer/model_stats_ap.csv --taxonomy coco\n  macaroni ingest label-stats ../shared/data/zlizy-optimizer/coco_selectivity.csv --taxonomy coco"
     )]
     Ingest {
-        /// The reader: hf-cards, hf-api, hf-datasets, hf-dataset-cards, tfhub, pytorch-hub, timm, model-index, onnx, zoo-matrix or label-stats.
+        /// The reader: hf-cards, hf-api, hf-config, hf-datasets, hf-dataset-cards, tfhub, pytorch-hub, timm, model-index, onnx, zoo-matrix or label-stats.
         reader: String,
         /// Files or folders to read (folders are walked).
         #[arg(required = true)]
@@ -304,6 +304,9 @@ Examples:
         /// Also fetch each model's README.md (the model card).
         #[arg(long)]
         with_cards: bool,
+        /// Also fetch each model's config.json (architecture, layers, hidden size, vocabulary, ...).
+        #[arg(long)]
+        with_config: bool,
         /// Crawl datasets (/api/datasets, dataset cards) instead of models.
         #[arg(long)]
         datasets: bool,
@@ -388,6 +391,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             filter,
             sort,
             with_cards,
+            with_config,
             datasets,
             concurrency,
             rate,
@@ -406,6 +410,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     filter,
                     sort,
                     with_cards,
+                    with_config,
                     datasets,
                     concurrency,
                     page_size,

@@ -59,6 +59,8 @@ pub struct HfOptions {
     /// `downloads` or `lastModified` (descending).
     pub sort: Option<String>,
     pub with_cards: bool,
+    /// Also fetch each model's config.json (architecture and dimensions).
+    pub with_config: bool,
     /// Crawl `/api/datasets` (Dataset entities) instead of `/api/models`.
     pub datasets: bool,
     /// Card downloads in flight at once.
@@ -83,6 +85,7 @@ pub struct CrawlReport {
     pub cards_fetched: usize,
     pub cards_unchanged: usize,
     pub cards_missing: usize,
+    pub configs_fetched: usize,
     /// (model id, reason): recorded and skipped; retried on the next run.
     pub failures: Vec<(String, String)>,
     pub summary: ApplySummary,
@@ -92,7 +95,7 @@ pub struct CrawlReport {
 /// The key a crawl's checkpoint is stored under: the same options resume the same crawl.
 pub fn crawl_key(options: &HfOptions) -> String {
     format!(
-        "{}:{}?author={}&filter={}&sort={}&limit={}&cards={}",
+        "{}:{}?author={}&filter={}&sort={}&limit={}&cards={}&config={}",
         kind(options).source,
         options.endpoint.trim_end_matches('/'),
         options.author.as_deref().unwrap_or(""),
@@ -100,6 +103,7 @@ pub fn crawl_key(options: &HfOptions) -> String {
         options.sort.as_deref().unwrap_or(""),
         options.limit.map_or(String::new(), |l| l.to_string()),
         options.with_cards,
+        options.with_config,
     )
 }
 
@@ -268,21 +272,39 @@ fn read_page(
             stored,
         });
     }
+    let skipped = || changed.iter().map(|_| Ok(CardOutcome::Skipped)).collect::<Vec<_>>();
     let cards = if options.with_cards {
-        fetch_cards(fetcher, options, &changed)
+        fetch_files(fetcher, options, &changed, "README.md", true)
     } else {
-        changed.iter().map(|_| Ok(CardOutcome::Skipped)).collect()
+        skipped()
+    };
+    let configs = if options.with_config && !options.datasets {
+        fetch_files(fetcher, options, &changed, "config.json", false)
+    } else {
+        skipped()
     };
     let mut batches = Vec::new();
     let mut items = Vec::new();
-    for (entry, card) in changed.iter().zip(cards) {
-        let card = match card {
-            Ok(card) => card,
-            Err(err) => {
+    for ((entry, card), config) in changed.iter().zip(cards).zip(configs) {
+        let (card, config) = match (card, config) {
+            (Ok(card), Ok(config)) => (card, config),
+            (Err(err), _) | (_, Err(err)) => {
                 report.failures.push((entry.id.clone(), err.to_string()));
                 continue;
             }
         };
+        match config {
+            CardOutcome::Fetched { doc, .. } => {
+                report.configs_fetched += 1;
+                batches.push(read(ReaderKind::HfConfig, &doc, ctx));
+            }
+            // A config that vanished takes what it said with it; most repositories have none.
+            CardOutcome::Missing { uri } => batches.push(SourceBatch {
+                uri,
+                records: Vec::new(),
+            }),
+            CardOutcome::Unchanged | CardOutcome::Skipped => {}
+        }
         let api_uri = format!(
             "{}/api/{}/{}",
             options.endpoint.trim_end_matches('/'),
@@ -347,20 +369,35 @@ enum CardOutcome {
 }
 
 /// Fetches the cards of `entries`, `concurrency` at a time; results in `entries` order.
-fn fetch_cards(fetcher: &Fetcher, options: &HfOptions, entries: &[Entry]) -> Vec<Result<CardOutcome, CrawlError>> {
+/// Fetches `file` (README.md, config.json) of each of `entries`, `concurrency` at a time;
+/// results in `entries` order. The file is asked for at the listed revision, so that listing and
+/// files agree, but recorded under the branch-independent URL `.../resolve/main/<file>`: a new
+/// revision then replaces what the old one said instead of adding to it.
+fn fetch_files(
+    fetcher: &Fetcher,
+    options: &HfOptions,
+    entries: &[Entry],
+    file: &str,
+    conditional: bool,
+) -> Vec<Result<CardOutcome, CrawlError>> {
     let fetch_one = |entry: &Entry| -> Result<CardOutcome, CrawlError> {
         let revision = entry.sha.as_deref().unwrap_or("main");
-        let uri = format!(
-            "{}/{}{}/resolve/{revision}/README.md",
+        let base = format!(
+            "{}/{}{}/resolve",
             options.endpoint.trim_end_matches('/'),
             kind(options).repo_prefix,
             entry.id
         );
-        let etag = entry.stored.as_ref().and_then(|s| s.card_etag.as_deref());
-        Ok(match fetcher.get(&uri, etag)? {
+        let uri = format!("{base}/main/{file}");
+        let etag = if conditional {
+            entry.stored.as_ref().and_then(|s| s.card_etag.as_deref())
+        } else {
+            None
+        };
+        Ok(match fetcher.get(&format!("{base}/{revision}/{file}"), etag)? {
             Fetched::Body { bytes, etag, .. } => CardOutcome::Fetched {
                 doc: Document {
-                    relative_path: format!("{}/README.md", entry.id).into(),
+                    relative_path: format!("{}/{file}", entry.id).into(),
                     uri,
                     bytes,
                 },

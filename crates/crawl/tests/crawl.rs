@@ -263,3 +263,39 @@ fn a_repository_tarball_reads_like_its_checkout() {
         "{differing} records differ"
     );
 }
+
+#[test]
+fn config_files_add_the_model_type() {
+    let Some(data) = shared_data_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let fixture = Arc::new(zoo(&data, Faults::default()));
+    let addr = serve(fixture.clone());
+    let db = tmp.path().join("config.db");
+    let mut options = options(addr, 10);
+    options.with_config = true;
+    let mut store = Store::open(&db).unwrap();
+    let fetcher = Fetcher::new(&options.endpoint, None, fast()).unwrap();
+    let report = crawl(&mut store, &fetcher, &options, &mut |_| {}).unwrap();
+    let with_config: Vec<&serde_json::Value> = fixture.models.iter().filter(|m| m.get("config").is_some()).collect();
+    assert!(!with_config.is_empty());
+    assert_eq!(report.configs_fetched, with_config.len());
+    let typed: Vec<_> = with_config
+        .iter()
+        .filter(|m| m["config"]["model_type"].is_string())
+        .collect();
+    assert!(typed.len() > 10);
+    for model in typed {
+        let id = format!("hf:{}", model["id"].as_str().unwrap());
+        let view = store.view(&id).unwrap().unwrap();
+        let model_type = model["config"]["model_type"].as_str().unwrap();
+        let from_config = view.outgoing.iter().any(|r| {
+            let r = serde_json::to_value(r).unwrap();
+            r["relation"] == "uses_architecture"
+                && r["attributes"]["model_type"] == model_type
+                && r["provenance"]["source"]["uri"]
+                    .as_str()
+                    .is_some_and(|u| u.ends_with("/resolve/main/config.json"))
+        });
+        assert!(from_config, "{id}: no uses_architecture relation from its config.json");
+    }
+}

@@ -125,17 +125,9 @@ fn repo_id(doc: &Document, data: &Map<String, Value>, sections: &[Section], body
     // as a file still yields its `<org>/<name>`.
     let full_path = Path::new(&doc.uri);
     let components: Vec<&str> = full_path.iter().filter_map(|c| c.to_str()).collect();
-    // A crawled card: `<endpoint>/<org>/<name>/resolve/<revision>/README.md` (or a root-level
-    // legacy `<endpoint>/<name>/resolve/...`).
-    let is_url = doc.uri.starts_with("http://") || doc.uri.starts_with("https://");
-    let marker = components.iter().position(|c| matches!(*c, "resolve" | "raw" | "blob"));
-    if let (true, Some(at)) = (is_url, marker) {
-        let id = match at {
-            0..=2 => None,
-            3 => Some(components[2].to_string()),
-            _ => Some(format!("{}/{}", components[at - 2], components[at - 1])),
-        };
-        if let Some(id) = id {
+    // A crawled card: `<endpoint>/<org>/<name>/resolve/<revision>/README.md`.
+    if doc.uri.starts_with("http://") || doc.uri.starts_with("https://") {
+        if let Some(id) = crate::hub_repo_of(doc) {
             return RepoId { id, known: true };
         }
     }

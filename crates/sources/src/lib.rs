@@ -10,6 +10,7 @@ mod csv_table;
 mod frontmatter;
 pub mod hf_api;
 pub mod hf_cards;
+pub mod hf_config;
 pub mod hf_datasets;
 mod markdown;
 pub mod model_index;
@@ -80,10 +81,11 @@ pub enum ReaderKind {
     LabelStats,
     HfDatasets,
     HfDatasetCards,
+    HfConfig,
 }
 
 impl ReaderKind {
-    pub const ALL: [ReaderKind; 11] = [
+    pub const ALL: [ReaderKind; 12] = [
         ReaderKind::HfCards,
         ReaderKind::HfApi,
         ReaderKind::Tfhub,
@@ -95,6 +97,7 @@ impl ReaderKind {
         ReaderKind::LabelStats,
         ReaderKind::HfDatasets,
         ReaderKind::HfDatasetCards,
+        ReaderKind::HfConfig,
     ];
 
     pub fn name(self) -> &'static str {
@@ -110,6 +113,7 @@ impl ReaderKind {
             ReaderKind::LabelStats => "label-stats",
             ReaderKind::HfDatasets => "hf-datasets",
             ReaderKind::HfDatasetCards => "hf-dataset-cards",
+            ReaderKind::HfConfig => "hf-config",
         }
     }
 
@@ -131,6 +135,7 @@ impl ReaderKind {
             ReaderKind::LabelStats => zoo_matrix::accepts_label_stats(path),
             ReaderKind::HfDatasets => hf_datasets::accepts_api(path),
             ReaderKind::HfDatasetCards => hf_datasets::accepts_card(path),
+            ReaderKind::HfConfig => hf_config::accepts(path),
         }
     }
 
@@ -149,8 +154,30 @@ impl ReaderKind {
             ReaderKind::LabelStats => zoo_matrix::read_label_stats(doc, &text, ctx, &mut out),
             ReaderKind::HfDatasets => hf_datasets::read_api(doc, &text, ctx, &mut out),
             ReaderKind::HfDatasetCards => hf_datasets::read_card(doc, &text, ctx, &mut out),
+            ReaderKind::HfConfig => hf_config::read(doc, &text, ctx, &mut out),
         }
         out
+    }
+}
+
+/// The Hub repository a file belongs to: from its URL
+/// (`<endpoint>/<org>/<name>/resolve/<revision>/<file>`, or a root-level `<endpoint>/<name>/...`)
+/// or from a checkout path `<org>/<name>/<file>`.
+pub(crate) fn hub_repo_of(doc: &Document) -> Option<String> {
+    let is_url = doc.uri.starts_with("http://") || doc.uri.starts_with("https://");
+    if is_url {
+        let parts: Vec<&str> = doc.uri.split('/').filter(|p| !p.is_empty()).collect();
+        let at = parts.iter().position(|p| matches!(*p, "resolve" | "raw" | "blob"))?;
+        return match at {
+            0..=2 => None,
+            3 => Some(parts[2].to_string()),
+            _ => Some(format!("{}/{}", parts[at - 2], parts[at - 1])),
+        };
+    }
+    let path: Vec<&str> = doc.relative_path.iter().filter_map(|c| c.to_str()).collect();
+    match path.as_slice() {
+        [.., org, name, _file] => Some(format!("{org}/{name}")),
+        _ => None,
     }
 }
 
