@@ -8,10 +8,11 @@ use std::time::Duration;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use macaroni_crawl::{crawl, crawl_key, CrawlReport, Fetcher, HfOptions, Politeness};
-use macaroni_sources::ReaderKind;
+use macaroni_sources::{collect_files, read_document, Document, ReaderKind, Warning, WarningKind};
 use macaroni_store::Store;
 use serde_json::json;
 
+use crate::ingest::ingest_documents;
 use crate::output::Format;
 
 /// What `macaroni crawl huggingface` was asked.
@@ -124,17 +125,79 @@ fn progress(total: Option<usize>) -> ProgressBar {
 }
 
 /// `crawl tfhub|pytorch-hub`: a repository tarball over HTTP(S), or a local checkout; the
-/// readers do the rest, as for `ingest`.
-pub fn repository(db: &Path, reader: ReaderKind, source: &str, allow_hosts: &[String]) -> anyhow::Result<ExitCode> {
-    let options = crate::ingest::Options {
-        strict: false,
-        batch: 500,
-        format: Format::Table,
-        enrich: true,
-        label_taxonomy: None,
+/// readers do the rest, as for `ingest`. With `hubconf` (PyTorch Hub), the `hubconf.py` of every
+/// model repository the pages name is fetched from that raw-file host too.
+pub fn repository(
+    db: &Path,
+    reader: ReaderKind,
+    source: &str,
+    allow_hosts: &[String],
+    hubconf: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let (documents, skipped) = repository_documents(reader, source, allow_hosts)?;
+    let repositories = match hubconf {
+        Some(_) => hub_repositories(reader, &documents),
+        None => Vec::new(),
     };
+    let mut store = Store::open(db).with_context(|| format!("opening {}", db.display()))?;
+    let total = documents.len() as u64;
+    let mut report = ingest_documents(
+        &mut store,
+        reader,
+        None,
+        documents.into_iter().map(Ok),
+        total,
+        500,
+        true,
+    )?;
+    report.warnings.splice(0..0, skipped);
+    if let Some(endpoint) = hubconf {
+        let fetcher = Fetcher::new(endpoint, None, Politeness::default())?;
+        eprintln!(
+            "fetching hubconf.py of {} repositories from {endpoint}…",
+            repositories.len()
+        );
+        let (found, missing) = macaroni_crawl::pytorch_hub::hubconf_documents(&fetcher, endpoint, &repositories);
+        let count = found.len() as u64;
+        let hubconfs = ingest_documents(
+            &mut store,
+            ReaderKind::PytorchHubconf,
+            None,
+            found.into_iter().map(Ok),
+            count,
+            500,
+            true,
+        )?;
+        report.summary.merge(&hubconfs.summary);
+        report.files += hubconfs.files;
+        report.records += hubconfs.records;
+        report.warnings.extend(hubconfs.warnings);
+        for (repo, why) in missing {
+            eprintln!("  {repo}: {why}");
+        }
+    }
+    report.enrichment = Some(crate::enrich::run_enrichment(&mut store)?);
+    crate::ingest::print_report(reader.name(), &report, Format::Table)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The files of a tarball URL or a local checkout that `reader` reads; what could not be read
+/// becomes a warning.
+fn repository_documents(
+    reader: ReaderKind,
+    source: &str,
+    allow_hosts: &[String],
+) -> anyhow::Result<(Vec<Document>, Vec<Warning>)> {
     if !(source.starts_with("http://") || source.starts_with("https://")) {
-        return crate::ingest::run(db, reader.name(), &[std::path::PathBuf::from(source)], options);
+        let (files, mut warnings) = collect_files(reader, &[std::path::PathBuf::from(source)]);
+        let mut documents = Vec::with_capacity(files.len());
+        for (root, path) in files {
+            match read_document(&root, &path) {
+                Ok(doc) => documents.push(doc),
+                Err(warning) => warnings.push(warning),
+            }
+        }
+        return Ok((documents, warnings));
     }
     let politeness = Politeness {
         // A whole repository in one response.
@@ -148,21 +211,40 @@ pub fn repository(db: &Path, reader: ReaderKind, source: &str, allow_hosts: &[St
     }
     eprintln!("downloading {source}…");
     let (documents, skipped) = macaroni_crawl::tarball::documents(&fetcher, source, reader)?;
-    let mut store = Store::open(db).with_context(|| format!("opening {}", db.display()))?;
-    let total = documents.len() as u64;
-    let mut report = crate::ingest::ingest_documents(
-        &mut store,
-        reader,
-        None,
-        documents.into_iter().map(Ok),
-        total,
-        500,
-        true,
-    )?;
-    report.enrichment = Some(crate::enrich::run_enrichment(&mut store)?);
-    for (path, why) in &skipped {
-        eprintln!("skipped {path}: {why}");
+    let warnings = skipped
+        .into_iter()
+        .map(|(path, why)| Warning {
+            file: format!("{source}#{path}"),
+            kind: WarningKind::TooLarge,
+            message: why,
+        })
+        .collect();
+    Ok((documents, warnings))
+}
+
+/// (owner/repo, pinned ref) of every model the hub's pages name.
+fn hub_repositories(reader: ReaderKind, documents: &[Document]) -> Vec<(String, Option<String>)> {
+    let ctx = macaroni_sources::ReadContext {
+        observed_at: crate::now(),
+        label_taxonomy: None,
+    };
+    let mut repositories: Vec<(String, Option<String>)> = Vec::new();
+    for doc in documents {
+        for record in reader.read(doc, &ctx).records {
+            let macaroni_format::Record::Model(model) = record else {
+                continue;
+            };
+            let Some(path) = model.id.strip_prefix("pytorch-hub:") else {
+                continue;
+            };
+            let parts: Vec<&str> = path.split('/').collect();
+            if let [owner, repo, _entrypoint] = parts.as_slice() {
+                let key = (format!("{owner}/{repo}"), model.revision.clone());
+                if !repositories.contains(&key) {
+                    repositories.push(key);
+                }
+            }
+        }
     }
-    crate::ingest::print_report(reader.name(), &report, options.format)?;
-    Ok(ExitCode::SUCCESS)
+    repositories
 }

@@ -46,10 +46,10 @@ struct Cli {
 enum Command {
     /// Read metadata files with one reader and store them.
     #[command(
-        after_help = "Readers: hf-cards, hf-api, hf-config, hf-datasets, hf-dataset-cards, tfhub, pytorch-hub, timm, model-index, onnx, zoo-matrix, label-stats.\n\nExamples:\n  macaroni ingest hf-cards ../shared/data/hf-model-cards\n  macaroni ingest timm ../shared/data/timm/results\n  macaroni ingest model-index ../shared/data/mmpretrain ../shared/data/timm/hfdocs --strict\n  macaroni ingest zoo-matrix ../shared/data/zlizy-optimizer/model_stats_ap.csv --taxonomy coco\n  macaroni ingest label-stats ../shared/data/zlizy-optimizer/coco_selectivity.csv --taxonomy coco"
+        after_help = "Readers: hf-cards, hf-api, hf-config, hf-datasets, hf-dataset-cards, tfhub, pytorch-hub, pytorch-hubconf, timm, model-index, onnx, zoo-matrix, label-stats.\n\nExamples:\n  macaroni ingest hf-cards ../shared/data/hf-model-cards\n  macaroni ingest timm ../shared/data/timm/results\n  macaroni ingest model-index ../shared/data/mmpretrain ../shared/data/timm/hfdocs --strict\n  macaroni ingest zoo-matrix ../shared/data/zlizy-optimizer/model_stats_ap.csv --taxonomy coco\n  macaroni ingest label-stats ../shared/data/zlizy-optimizer/coco_selectivity.csv --taxonomy coco"
     )]
     Ingest {
-        /// The reader: hf-cards, hf-api, hf-config, hf-datasets, hf-dataset-cards, tfhub, pytorch-hub, timm, model-index, onnx, zoo-matrix or label-stats.
+        /// The reader: hf-cards, hf-api, hf-config, hf-datasets, hf-dataset-cards, tfhub, pytorch-hub, pytorch-hubconf, timm, model-index, onnx, zoo-matrix or label-stats.
         reader: String,
         /// Files or folders to read (folders are walked).
         #[arg(required = true)]
@@ -343,11 +343,17 @@ Examples:
     /// Read pytorch/hub: a .tar.gz URL of the repository, or a local checkout.
     #[command(after_help = "Examples:
   macaroni crawl pytorch-hub https://codeload.github.com/pytorch/hub/tar.gz/refs/heads/master
-  macaroni crawl pytorch-hub ../hub")]
+  macaroni crawl pytorch-hub ../hub --with-hubconf")]
     PytorchHub {
         source: String,
         #[arg(long)]
         allow_host: Vec<String>,
+        /// Also fetch each model repository's hubconf.py (its entrypoints and their docstrings).
+        #[arg(long)]
+        with_hubconf: bool,
+        /// Where hubconf.py files are fetched from: <endpoint>/<owner>/<repo>/<ref>/hubconf.py.
+        #[arg(long, default_value = macaroni_crawl::pytorch_hub::RAW_GITHUB)]
+        hubconf_endpoint: String,
     },
 }
 
@@ -423,11 +429,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             },
         ),
         Command::Crawl(CrawlCommand::Tfhub { source, allow_host }) => {
-            crawl::repository(&cli.db, macaroni_sources::ReaderKind::Tfhub, &source, &allow_host)
+            crawl::repository(&cli.db, macaroni_sources::ReaderKind::Tfhub, &source, &allow_host, None)
         }
-        Command::Crawl(CrawlCommand::PytorchHub { source, allow_host }) => {
-            crawl::repository(&cli.db, macaroni_sources::ReaderKind::PytorchHub, &source, &allow_host)
-        }
+        Command::Crawl(CrawlCommand::PytorchHub {
+            source,
+            allow_host,
+            with_hubconf,
+            hubconf_endpoint,
+        }) => crawl::repository(
+            &cli.db,
+            macaroni_sources::ReaderKind::PytorchHub,
+            &source,
+            &allow_host,
+            with_hubconf.then_some(hubconf_endpoint.as_str()),
+        ),
         Command::Enrich { report, format } => enrich::enrich(&cli.db, report, format),
         Command::Search {
             query,

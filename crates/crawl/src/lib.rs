@@ -10,6 +10,7 @@
 
 pub mod http;
 pub mod huggingface;
+pub mod pytorch_hub;
 pub mod tarball;
 
 pub use http::{Fetched, Fetcher, Politeness, Traffic};

@@ -299,3 +299,36 @@ fn config_files_add_the_model_type() {
         assert!(from_config, "{id}: no uses_architecture relation from its config.json");
     }
 }
+
+#[test]
+fn hubconf_files_are_found_at_main_or_master_and_list_the_entrypoints() {
+    // A hubconf.py written for this test in the shape of real ones.
+    let hubconf = "dependencies = ['torch']\nfrom acme.nets import small_net\n\ndef big_net(pretrained=False):\n    \"\"\"A big network.\"\"\"\n    return None\n";
+    let addr = fixture::serve_file("/acme/vision/master/hubconf.py", hubconf.as_bytes().to_vec());
+    let endpoint = format!("http://{addr}");
+    let fetcher = Fetcher::new(&endpoint, None, fast()).unwrap();
+    let repos = [("acme/vision".to_string(), None), ("acme/gone".to_string(), None)];
+    let (documents, missing) = macaroni_crawl::pytorch_hub::hubconf_documents(&fetcher, &endpoint, &repos);
+    assert_eq!(documents.len(), 1);
+    assert_eq!(documents[0].uri, format!("{endpoint}/acme/vision/master/hubconf.py"));
+    assert_eq!(missing.len(), 1);
+    assert_eq!(missing[0].0, "acme/gone");
+    let ctx = macaroni_sources::ReadContext {
+        observed_at: "2026-11-27T00:00:00Z".into(),
+        label_taxonomy: None,
+    };
+    let out = macaroni_sources::ReaderKind::PytorchHubconf.read(&documents[0], &ctx);
+    let ids: Vec<String> = (out.records.iter())
+        .filter_map(|r| match r {
+            macaroni_format::Record::Model(m) => Some(format!("{} {:?}", m.id, m.description)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "pytorch-hub:acme/vision/small_net None".to_string(),
+            "pytorch-hub:acme/vision/big_net Some(\"A big network.\")".to_string()
+        ]
+    );
+}

@@ -12,6 +12,7 @@ pub mod hf_api;
 pub mod hf_cards;
 pub mod hf_config;
 pub mod hf_datasets;
+pub mod hubconf;
 mod markdown;
 pub mod model_index;
 pub mod onnx;
@@ -82,10 +83,11 @@ pub enum ReaderKind {
     HfDatasets,
     HfDatasetCards,
     HfConfig,
+    PytorchHubconf,
 }
 
 impl ReaderKind {
-    pub const ALL: [ReaderKind; 12] = [
+    pub const ALL: [ReaderKind; 13] = [
         ReaderKind::HfCards,
         ReaderKind::HfApi,
         ReaderKind::Tfhub,
@@ -98,6 +100,7 @@ impl ReaderKind {
         ReaderKind::HfDatasets,
         ReaderKind::HfDatasetCards,
         ReaderKind::HfConfig,
+        ReaderKind::PytorchHubconf,
     ];
 
     pub fn name(self) -> &'static str {
@@ -114,6 +117,7 @@ impl ReaderKind {
             ReaderKind::HfDatasets => "hf-datasets",
             ReaderKind::HfDatasetCards => "hf-dataset-cards",
             ReaderKind::HfConfig => "hf-config",
+            ReaderKind::PytorchHubconf => "pytorch-hubconf",
         }
     }
 
@@ -136,6 +140,7 @@ impl ReaderKind {
             ReaderKind::HfDatasets => hf_datasets::accepts_api(path),
             ReaderKind::HfDatasetCards => hf_datasets::accepts_card(path),
             ReaderKind::HfConfig => hf_config::accepts(path),
+            ReaderKind::PytorchHubconf => hubconf::accepts(path),
         }
     }
 
@@ -155,6 +160,7 @@ impl ReaderKind {
             ReaderKind::HfDatasets => hf_datasets::read_api(doc, &text, ctx, &mut out),
             ReaderKind::HfDatasetCards => hf_datasets::read_card(doc, &text, ctx, &mut out),
             ReaderKind::HfConfig => hf_config::read(doc, &text, ctx, &mut out),
+            ReaderKind::PytorchHubconf => hubconf::read(doc, &text, ctx, &mut out),
         }
         out
     }
