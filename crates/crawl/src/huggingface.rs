@@ -146,8 +146,8 @@ pub fn crawl(
     let started = Instant::now();
     let key = crawl_key(options);
     let mut report = CrawlReport::default();
-    // The listed count is not checkpointed; a resumed crawl with a limit counts from the
-    // checkpoint's position, which `listed_before` recovers from the stored items' order.
+    // A resumed crawl continues from the checkpointed page, whose URL also says how many items
+    // were listed before it (for `--limit`).
     let mut url = match store.crawl_checkpoint(&key)? {
         Some(Checkpoint::Next(next)) => {
             report.resumed = true;
@@ -260,8 +260,15 @@ fn read_page(
             continue;
         };
         let sha = object.get("sha").and_then(Value::as_str).map(str::to_string);
+        let modified = object.get("lastModified").and_then(Value::as_str).map(str::to_string);
         let stored = store.crawl_item(kind.source, id)?;
-        if sha.is_some() && stored.as_ref().is_some_and(|s| s.sha == sha) {
+        // Unchanged: the same commit, or without a commit in the listing the same modification time.
+        let unchanged = stored.as_ref().is_some_and(|s| match (&sha, &modified) {
+            (Some(_), _) => s.sha == sha,
+            (None, Some(_)) => s.sha.is_none() && s.last_modified == modified,
+            (None, None) => false,
+        });
+        if unchanged {
             report.models_unchanged += 1;
             continue;
         }
