@@ -96,7 +96,7 @@ pub fn compile_with(query: &Query, enricher: &Enricher, catalog: &dyn Catalog) -
         None => query.ranking_text().is_empty(),
         Some(sort) => matches!(sort.key, SortKey::Number(_)),
     };
-    compile_planned(query, enricher, catalog, ordered_scan)
+    compile_planned(query, enricher, catalog, ordered_scan, None)
 }
 
 /// Sorting by `metric@dataset` computes every candidate's best value, which is slow when tens of
@@ -180,10 +180,36 @@ pub fn compile_with_floor(query: &Query, floor: f64, enricher: &Enricher, catalo
         expr: Some(expr),
         ..query.clone()
     };
-    Some(compile_planned(&narrowed, enricher, catalog, true))
+    Some(compile_planned(&narrowed, enricher, catalog, true, None))
 }
 
-fn compile_planned(query: &Query, enricher: &Enricher, catalog: &dyn Catalog, ordered_scan: bool) -> Compiled {
+/// Full text that every result must contain, ranked by relevance: FTS5 scores every match, and
+/// joining tens of thousands of matches to `models` before sorting costs more than the scoring.
+/// This form keeps only the `depth` best-ranked matching entities (ties by id) before the join.
+/// It is exact whenever it returns `limit` rows (every model outside the prefix ranks lower); when
+/// it returns fewer, the caller runs the full query. `None` when the query is not of that shape.
+pub fn compile_text_prefix(
+    query: &Query,
+    enricher: &Enricher,
+    catalog: &dyn Catalog,
+    depth: usize,
+) -> Option<Compiled> {
+    let relevance = query.sort.as_ref().is_none_or(|s| matches!(s.key, SortKey::Relevance));
+    if query.required_text().is_empty() || !relevance {
+        return None;
+    }
+    Some(compile_planned(query, enricher, catalog, false, Some(depth)))
+}
+
+/// `text_prefix`: keep only that many best-ranked matches of the required text (see
+/// [`compile_text_prefix`]).
+fn compile_planned(
+    query: &Query,
+    enricher: &Enricher,
+    catalog: &dyn Catalog,
+    ordered_scan: bool,
+    text_prefix: Option<usize>,
+) -> Compiled {
     let mut b = Builder {
         enricher,
         catalog,
@@ -212,8 +238,9 @@ fn compile_planned(query: &Query, enricher: &Enricher, catalog: &dyn Catalog, or
         // Text every result must contain: the ranked match drives, the other terms filter.
         let terms: Vec<String> = required.iter().map(|t| fts_phrase(t)).collect();
         let param = b.text(&terms.join(" AND "));
+        let prefix = text_prefix.map_or(String::new(), |depth| format!(" ORDER BY rank, e.id LIMIT {depth}"));
         sql.push_str(&format!(
-            " FROM (SELECT e.id AS id, bm25(search, 10.0, 3.0, 1.0) AS rank FROM search JOIN entities e ON e.rowid = search.rowid WHERE search MATCH {param}) ranked JOIN models m ON m.id = ranked.id"
+            " FROM (SELECT e.id AS id, bm25(search, 10.0, 3.0, 1.0) AS rank FROM search JOIN entities e ON e.rowid = search.rowid WHERE search MATCH {param}{prefix}) ranked JOIN models m ON m.id = ranked.id"
         ));
         query.without_required_text()
     };

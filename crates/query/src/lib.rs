@@ -18,7 +18,7 @@ use macaroni_enrich::Enricher;
 use macaroni_store::{Limits, ReadOnly, Rows, StoreError};
 
 pub use compare::{compare, pareto, BenchmarkRow, Comparison, ModelSummary, Objective, ParetoPoint};
-pub use compile::{compile, compile_with, sort_floor_probe, Catalog, Compiled, NoCatalog};
+pub use compile::{compile, compile_text_prefix, compile_with, sort_floor_probe, Catalog, Compiled, NoCatalog};
 pub use lineage::{common_ancestors, lineage, CommonAncestor, Edge, LineageOptions, LineageResult};
 pub use parse::{parse, Query};
 
@@ -106,6 +106,9 @@ pub fn search(store: &ReadOnly, text: &str, limits: Limits) -> Result<Rows, Quer
     if let Some(rows) = search_above_floor(store, &query, enricher, &catalog, limits)? {
         return Ok(rows);
     }
+    if let Some(rows) = search_ranked_prefix(store, &query, enricher, &catalog, limits)? {
+        return Ok(rows);
+    }
     let compiled = compile_with(&query, enricher, &catalog);
     Ok(store.query(&compiled.sql, &compiled.params, limits)?)
 }
@@ -135,6 +138,27 @@ fn search_above_floor(
         return Ok(None);
     };
     let rows = store.query(&narrowed.sql, &narrowed.params, limits)?;
+    Ok((rows.rows.len() >= query.limit).then_some(rows))
+}
+
+/// Best-ranked text matches kept per result row before the join (see
+/// [`compile::compile_text_prefix`]).
+const TEXT_PREFIX_PER_RESULT_ROW: usize = 4;
+
+/// The shortcut for full text ranked by relevance: `None` when it does not apply or leaves fewer
+/// than `limit` models, and the full query must run.
+fn search_ranked_prefix(
+    store: &ReadOnly,
+    query: &Query,
+    enricher: &Enricher,
+    catalog: &StoreCatalog,
+    limits: Limits,
+) -> Result<Option<Rows>, QueryError> {
+    let depth = query.limit.saturating_mul(TEXT_PREFIX_PER_RESULT_ROW).max(200);
+    let Some(prefix) = compile::compile_text_prefix(query, enricher, catalog, depth) else {
+        return Ok(None);
+    };
+    let rows = store.query(&prefix.sql, &prefix.params, limits)?;
     Ok((rows.rows.len() >= query.limit).then_some(rows))
 }
 

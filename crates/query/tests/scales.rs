@@ -161,3 +161,96 @@ fn sorting_by_a_metric_from_the_top_of_the_index_matches_the_full_query() {
         assert_eq!(found.len(), query.limit, "{text}");
     }
 }
+
+/// Full text ranked by relevance keeps only the best-ranked matches before joining models; it
+/// must return exactly what the full query returns, including when other entities (datasets)
+/// share the words, when filters thin the prefix out, and when it falls back.
+#[test]
+fn ranked_text_from_a_prefix_of_the_matches_equals_the_full_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("text.db");
+    let mut store = Store::open(&db).unwrap();
+    let mut batches = Vec::new();
+    for i in 0..1_500 {
+        let prov = Provenance::declared("huggingface", &format!("test:m{i}"), "2026-11-27T00:00:00Z");
+        let mut words = vec!["alpha"];
+        // Repeated words raise the rank; i % 5 makes many ties.
+        for _ in 0..(i % 5) {
+            words.push("alpha");
+        }
+        if i % 3 == 0 {
+            words.push("beta");
+        }
+        if i % 7 == 0 {
+            words.push("gamma");
+        }
+        let model = Model {
+            id: format!("hf:test/m{i:04}"),
+            provenance: prov,
+            name: Some(format!("m{i:04}")),
+            zoo: Some(if i % 2 == 0 { "huggingface" } else { "timm" }.into()),
+            description: Some(words.join(" ")),
+            ..Model::default()
+        };
+        batches.push(SourceBatch {
+            uri: format!("test:m{i}"),
+            records: vec![Record::Model(model)],
+        });
+    }
+    for i in 0..300 {
+        let prov = Provenance::declared("huggingface", &format!("test:d{i}"), "2026-11-27T00:00:00Z");
+        let dataset = macaroni_format::Dataset {
+            id: format!("dataset:d{i}"),
+            provenance: prov,
+            name: Some(format!("set {i}")),
+            description: Some("alpha alpha beta gamma".into()),
+            ..macaroni_format::Dataset::default()
+        };
+        batches.push(SourceBatch {
+            uri: format!("test:d{i}"),
+            records: vec![Record::Dataset(dataset)],
+        });
+    }
+    store.apply(&batches, "2026-11-27T00:00:00Z").unwrap();
+    drop(store);
+    let store = ReadOnly::open(&db).unwrap();
+    let enricher = macaroni_enrich::Enricher::shared().unwrap();
+    let catalog = macaroni_query::StoreCatalog::new(&store, Limits::default());
+    let mut prefix_sufficed = 0;
+    for text in [
+        "alpha",
+        "alpha beta",
+        "alpha beta limit:100",
+        "alpha zoo:timm",
+        "gamma zoo:huggingface limit:5",
+        "beta gamma limit:200",
+        "alpha beta zoo:timm limit:300",
+    ] {
+        let query = macaroni_query::parse(text).unwrap();
+        let full = macaroni_query::compile_with(&query, enricher, &catalog);
+        let expected: Vec<Value> = (store
+            .query(&full.sql, &full.params, Limits::default())
+            .unwrap()
+            .rows
+            .iter())
+        .map(|r| r[0].clone())
+        .collect();
+        let prefix = macaroni_query::compile_text_prefix(&query, enricher, &catalog, 200).unwrap();
+        let from_prefix = store
+            .query(&prefix.sql, &prefix.params, Limits::default())
+            .unwrap()
+            .rows
+            .len();
+        prefix_sufficed += usize::from(from_prefix >= query.limit);
+        let found: Vec<Value> = (macaroni_query::search(&store, text, Limits::default())
+            .unwrap()
+            .rows
+            .iter())
+        .map(|r| r[0].clone())
+        .collect();
+        assert_eq!(found, expected, "{text}");
+        assert!(!found.is_empty(), "{text}");
+    }
+    // Both paths are exercised: answered from the prefix, and fallen back to the full query.
+    assert!(prefix_sufficed >= 3 && prefix_sufficed < 7, "{prefix_sufficed}");
+}
