@@ -501,6 +501,21 @@ fn id_set(b: &mut Builder, names: &[String]) -> String {
 /// relations), within `depth` hops per step. UNION keeps each (model, depth) once, so cycles in
 /// bad data end at the depth bound.
 fn lineage(direction: Direction, root: &str, steps: &[Vec<RelationKind>], depth: u32, b: &mut Builder) -> String {
+    // Any lineage relation, any number of hops up to `depth`: one range of the closure table.
+    let any_lineage =
+        |kinds: &Vec<RelationKind>| RelationKind::ALL.iter().all(|k| !k.is_lineage() || kinds.contains(k));
+    if let [kinds] = steps {
+        if any_lineage(kinds) {
+            let root = b.text(root);
+            let (wanted, given) = match direction {
+                Direction::Descendants => ("descendant", "ancestor"),
+                Direction::Ancestors => ("ancestor", "descendant"),
+            };
+            return format!(
+                "m.id IN (SELECT {wanted} FROM lineage_closure WHERE {given} = {root} AND depth <= {depth})"
+            );
+        }
+    }
     let (from, to) = match direction {
         Direction::Descendants => ("subject", "object"),
         Direction::Ancestors => ("object", "subject"),

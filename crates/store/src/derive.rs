@@ -73,13 +73,17 @@ pub(crate) fn merged(conn: &Connection, entity_id: &str) -> Result<Option<Merged
 
 /// Rebuilds the derived rows of every touched entity.
 pub(crate) fn refresh(tx: &Transaction, touched: &BTreeSet<String>, now: &str) -> Result<()> {
+    let mut lineage_children = BTreeSet::new();
     for entity_id in touched {
         delete_derived(tx, entity_id)?;
         if let Some(entity) = merged(tx, entity_id)? {
             write_derived(tx, entity_id, &entity, now)?;
         }
+        if let Some(child) = crate::closure::lineage_child(entity_id) {
+            lineage_children.insert(child.to_string());
+        }
     }
-    Ok(())
+    crate::closure::refresh(tx, &lineage_children)
 }
 
 const TYPED_TABLES: [&str; 7] = [

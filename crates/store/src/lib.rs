@@ -15,6 +15,7 @@
 //!   each write touches, inside the same transaction.
 
 mod apply;
+mod closure;
 mod crawl_state;
 mod derive;
 mod inference;

@@ -215,6 +215,28 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (source, item)
     );
     "#,
+    // 4: the transitive closure of lineage (any lineage relation, fewest hops), so that all the
+    // descendants or ancestors of a model are one index range instead of a recursive walk (10k
+    // descendants at 1M models: ~120 ms walking). Maintained by every write (module `closure`).
+    r#"
+    CREATE TABLE lineage_closure (
+        ancestor   TEXT NOT NULL,
+        descendant TEXT NOT NULL,
+        depth      INTEGER NOT NULL,     -- fewest lineage hops from descendant up to ancestor
+        PRIMARY KEY (ancestor, descendant)
+    ) WITHOUT ROWID;
+    CREATE INDEX lineage_closure_by_descendant ON lineage_closure(descendant, ancestor, depth);
+    INSERT INTO lineage_closure (ancestor, descendant, depth)
+    WITH RECURSIVE up(descendant, ancestor, depth) AS (
+        SELECT subject, object, 1 FROM relations
+        WHERE relation IN ('fine_tuned_from', 'adapter_of', 'quantized_from', 'merged_from', 'distilled_from', 'derived_from')
+        UNION
+        SELECT up.descendant, r.object, up.depth + 1 FROM up JOIN relations r ON r.subject = up.ancestor
+        WHERE r.relation IN ('fine_tuned_from', 'adapter_of', 'quantized_from', 'merged_from', 'distilled_from', 'derived_from')
+          AND up.depth < 64
+    )
+    SELECT ancestor, descendant, MIN(depth) FROM up GROUP BY ancestor, descendant;
+    "#,
 ];
 
 /// Number of migrations this build knows.
