@@ -173,11 +173,8 @@ fn ranked_text_from_a_prefix_of_the_matches_equals_the_full_query() {
     let mut batches = Vec::new();
     for i in 0..1_500 {
         let prov = Provenance::declared("huggingface", &format!("test:m{i}"), "2026-11-27T00:00:00Z");
-        let mut words = vec!["alpha"];
         // Repeated words raise the rank; i % 5 makes many ties.
-        for _ in 0..(i % 5) {
-            words.push("alpha");
-        }
+        let mut words = vec!["alpha"; 1 + i % 5];
         if i % 3 == 0 {
             words.push("beta");
         }
@@ -252,5 +249,5 @@ fn ranked_text_from_a_prefix_of_the_matches_equals_the_full_query() {
         assert!(!found.is_empty(), "{text}");
     }
     // Both paths are exercised: answered from the prefix, and fallen back to the full query.
-    assert!(prefix_sufficed >= 3 && prefix_sufficed < 7, "{prefix_sufficed}");
+    assert!((3..7).contains(&prefix_sufficed), "{prefix_sufficed}");
 }
