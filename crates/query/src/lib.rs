@@ -103,11 +103,17 @@ pub fn search(store: &ReadOnly, text: &str, limits: Limits) -> Result<Rows, Quer
     let query = parse(text)?;
     let enricher = Enricher::shared()?;
     let catalog = StoreCatalog::new(store, limits);
-    if let Some(rows) = search_above_floor(store, &query, enricher, &catalog, limits)? {
-        return Ok(rows);
+    // Shortcut plans for the expensive orders; each counts only when it fills the limit.
+    if let Some(plan) = floor_plan(store, &query, enricher, &catalog, limits)? {
+        if let Some(rows) = rows_if_full(store, &plan, query.limit, limits)? {
+            return Ok(rows);
+        }
     }
-    if let Some(rows) = search_ranked_prefix(store, &query, enricher, &catalog, limits)? {
-        return Ok(rows);
+    let depth = query.limit.saturating_mul(TEXT_PREFIX_PER_RESULT_ROW).max(200);
+    if let Some(plan) = compile::compile_text_prefix(&query, enricher, &catalog, depth) {
+        if let Some(rows) = rows_if_full(store, &plan, query.limit, limits)? {
+            return Ok(rows);
+        }
     }
     let compiled = compile_with(&query, enricher, &catalog);
     Ok(store.query(&compiled.sql, &compiled.params, limits)?)
@@ -116,15 +122,15 @@ pub fn search(store: &ReadOnly, text: &str, limits: Limits) -> Result<Rows, Quer
 /// Evaluations read from the top of the value index to name a floor for `sort:metric@dataset`.
 const FLOOR_DEPTH_PER_RESULT_ROW: usize = 20;
 
-/// The shortcut for sorting by a metric (see [`compile::sort_floor_probe`]): `None` when it does
-/// not apply or leaves fewer than `limit` models, and the full query must run.
-fn search_above_floor(
+/// The shortcut plan for sorting by a metric (see [`compile::sort_floor_probe`]), `None` when it
+/// does not apply.
+fn floor_plan(
     store: &ReadOnly,
     query: &Query,
     enricher: &Enricher,
     catalog: &StoreCatalog,
     limits: Limits,
-) -> Result<Option<Rows>, QueryError> {
+) -> Result<Option<compile::Compiled>, QueryError> {
     let depth = query.limit.saturating_mul(FLOOR_DEPTH_PER_RESULT_ROW).max(1_000);
     let Some(probe) = compile::sort_floor_probe(query, enricher, catalog, depth) else {
         return Ok(None);
@@ -134,33 +140,19 @@ fn search_above_floor(
         .rows
         .first()
         .and_then(|r| r[0].as_f64());
-    let Some(narrowed) = floor.and_then(|floor| compile::compile_with_floor(query, floor, enricher, catalog)) else {
-        return Ok(None);
-    };
-    let rows = store.query(&narrowed.sql, &narrowed.params, limits)?;
-    Ok((rows.rows.len() >= query.limit).then_some(rows))
+    Ok(floor.and_then(|floor| compile::compile_with_floor(query, floor, enricher, catalog)))
+}
+
+/// Runs a shortcut plan: its rows are the answer when there are `limit` of them (a shortcut
+/// never leaves out a row that belongs before the ones it found); otherwise the full query runs.
+fn rows_if_full(store: &ReadOnly, plan: &Compiled, limit: usize, limits: Limits) -> Result<Option<Rows>, QueryError> {
+    let rows = store.query(&plan.sql, &plan.params, limits)?;
+    Ok((rows.rows.len() >= limit).then_some(rows))
 }
 
 /// Best-ranked text matches kept per result row before the join (see
 /// [`compile::compile_text_prefix`]).
 const TEXT_PREFIX_PER_RESULT_ROW: usize = 4;
-
-/// The shortcut for full text ranked by relevance: `None` when it does not apply or leaves fewer
-/// than `limit` models, and the full query must run.
-fn search_ranked_prefix(
-    store: &ReadOnly,
-    query: &Query,
-    enricher: &Enricher,
-    catalog: &StoreCatalog,
-    limits: Limits,
-) -> Result<Option<Rows>, QueryError> {
-    let depth = query.limit.saturating_mul(TEXT_PREFIX_PER_RESULT_ROW).max(200);
-    let Some(prefix) = compile::compile_text_prefix(query, enricher, catalog, depth) else {
-        return Ok(None);
-    };
-    let rows = store.query(&prefix.sql, &prefix.params, limits)?;
-    Ok((rows.rows.len() >= query.limit).then_some(rows))
-}
 
 /// Runs user SQL on the read-only connection.
 pub fn sql(store: &ReadOnly, text: &str, limits: Limits) -> Result<Rows, QueryError> {
