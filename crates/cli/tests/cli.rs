@@ -371,3 +371,65 @@ fn plan_answers_a_coco_query_with_the_json_contract_and_meaningful_exit_codes() 
     assert!(points.len() > 2);
     assert!(points.windows(2).all(|w| w[1]["cost"].as_f64() < w[0]["cost"].as_f64()));
 }
+
+#[path = "../../crawl/tests/fixture/mod.rs"]
+mod fixture;
+
+#[test]
+fn crawl_huggingface_stores_pages_resumes_nothing_twice_and_dry_runs_store_nothing() {
+    let Some(data) = shared() else { return };
+    let zoo = std::sync::Arc::new(fixture::zoo(&data, fixture::Faults::default()));
+    let addr = fixture::serve(zoo.clone());
+    let endpoint = format!("http://{addr}");
+    let dir = tempfile::tempdir().unwrap();
+    let crawl = |db: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "crawl",
+            "huggingface",
+            "--endpoint",
+            &endpoint,
+            "--with-cards",
+            "--rate",
+            "1000",
+            "--page-size",
+            "7",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        json(&ok(macaroni(db, &args)))
+    };
+    let dry = dir.path().join("dry.db");
+    let report = crawl(&dry, &["--dry-run"]);
+    assert_eq!(report["models_listed"], zoo.models.len());
+    let models = |db: &Path| {
+        let rows = json(&ok(macaroni(
+            db,
+            &[
+                "sql",
+                "SELECT COUNT(*) AS n FROM models WHERE zoo = 'huggingface'",
+                "--format",
+                "json",
+            ],
+        )));
+        rows[0]["n"].as_u64().unwrap()
+    };
+    assert_eq!(models(&dry), 0, "a dry run stored models");
+
+    let db = dir.path().join("crawl.db");
+    let first = crawl(&db, &[]);
+    assert_eq!(first["models_stored"], zoo.models.len());
+    assert_eq!(first["cards_fetched"], zoo.models.len());
+    assert!(first["failures"].as_array().unwrap().is_empty());
+    assert_eq!(models(&db), zoo.models.len() as u64);
+    let second = crawl(&db, &[]);
+    assert_eq!(second["models_unchanged"], zoo.models.len());
+    assert_eq!(second["cards_fetched"], 0);
+    // One request per listing page and nothing else.
+    assert_eq!(second["requests"], zoo.models.len().div_ceil(7));
+
+    let limited = dir.path().join("limited.db");
+    let report = crawl(&limited, &["--limit", "10"]);
+    assert_eq!(report["models_listed"], 10);
+    assert_eq!(models(&limited), 10);
+}
