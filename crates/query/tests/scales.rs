@@ -36,7 +36,7 @@ fn model_with_accuracy(name: &str, value: Value, numeric: f64) -> Vec<Record> {
 }
 
 fn ids(store: &ReadOnly, query: &str) -> Vec<String> {
-    let mut found: Vec<String> = macaroni_query::search(store, query, Limits::default())
+    let mut found: Vec<String> = macaroni_query::search(store, query, Limits::unbounded())
         .unwrap()
         .objects()
         .iter()
@@ -131,7 +131,7 @@ fn sorting_by_a_metric_from_the_top_of_the_index_matches_the_full_query() {
     drop(store);
     let store = ReadOnly::open(&db).unwrap();
     let enricher = macaroni_enrich::Enricher::shared().unwrap();
-    let catalog = macaroni_query::StoreCatalog::new(&store, Limits::default());
+    let catalog = macaroni_query::StoreCatalog::new(&store, Limits::unbounded());
     for text in [
         "sort:accuracy@glue",
         "sort:accuracy@glue limit:120",
@@ -141,17 +141,21 @@ fn sorting_by_a_metric_from_the_top_of_the_index_matches_the_full_query() {
         let query = macaroni_query::parse(text).unwrap();
         // The shortcut applies here: the index names a floor.
         let probe = macaroni_query::sort_floor_probe(&query, enricher, &catalog, 1_000).unwrap();
-        let floor = store.query(&probe.sql, &probe.params, Limits::default()).unwrap().rows[0][0].as_f64();
+        let floor = store
+            .query(&probe.sql, &probe.params, Limits::unbounded())
+            .unwrap()
+            .rows[0][0]
+            .as_f64();
         assert!(floor.is_some(), "{text}");
         let full = macaroni_query::compile_with(&query, enricher, &catalog);
         let expected: Vec<Value> = store
-            .query(&full.sql, &full.params, Limits::default())
+            .query(&full.sql, &full.params, Limits::unbounded())
             .unwrap()
             .rows
             .iter()
             .map(|r| r[0].clone())
             .collect();
-        let found: Vec<Value> = macaroni_query::search(&store, text, Limits::default())
+        let found: Vec<Value> = macaroni_query::search(&store, text, Limits::unbounded())
             .unwrap()
             .rows
             .iter()
@@ -212,7 +216,7 @@ fn ranked_text_from_a_prefix_of_the_matches_equals_the_full_query() {
     drop(store);
     let store = ReadOnly::open(&db).unwrap();
     let enricher = macaroni_enrich::Enricher::shared().unwrap();
-    let catalog = macaroni_query::StoreCatalog::new(&store, Limits::default());
+    let catalog = macaroni_query::StoreCatalog::new(&store, Limits::unbounded());
     let mut prefix_sufficed = 0;
     for text in [
         "alpha",
@@ -226,7 +230,7 @@ fn ranked_text_from_a_prefix_of_the_matches_equals_the_full_query() {
         let query = macaroni_query::parse(text).unwrap();
         let full = macaroni_query::compile_with(&query, enricher, &catalog);
         let expected: Vec<Value> = (store
-            .query(&full.sql, &full.params, Limits::default())
+            .query(&full.sql, &full.params, Limits::unbounded())
             .unwrap()
             .rows
             .iter())
@@ -234,12 +238,12 @@ fn ranked_text_from_a_prefix_of_the_matches_equals_the_full_query() {
         .collect();
         let prefix = macaroni_query::compile_text_prefix(&query, enricher, &catalog, 200).unwrap();
         let from_prefix = store
-            .query(&prefix.sql, &prefix.params, Limits::default())
+            .query(&prefix.sql, &prefix.params, Limits::unbounded())
             .unwrap()
             .rows
             .len();
         prefix_sufficed += usize::from(from_prefix >= query.limit);
-        let found: Vec<Value> = (macaroni_query::search(&store, text, Limits::default())
+        let found: Vec<Value> = (macaroni_query::search(&store, text, Limits::unbounded())
             .unwrap()
             .rows
             .iter())

@@ -23,7 +23,7 @@ fn closure(db: &std::path::Path) -> Vec<(String, String, i64)> {
         .query(
             "SELECT ancestor, descendant, depth FROM lineage_closure ORDER BY ancestor, descendant",
             &[],
-            Limits::default(),
+            Limits::unbounded(),
         )
         .unwrap();
     rows.rows
