@@ -16,6 +16,7 @@ mod output;
 mod plan;
 mod query;
 mod rng;
+mod serve;
 mod transfer;
 
 use std::path::PathBuf;
@@ -260,6 +261,30 @@ Examples:
     },
     /// Build a database from the demo zoo shipped with Macaroni and say what to try next.
     Quickstart,
+    /// Serve the repository over HTTP: the JSON API (/api/v1, OpenAPI at /api/v1/openapi.json) and
+    /// the Hugging Face Hub's read API (/api/models, /api/datasets, model cards).
+    #[command(
+        after_help = "Reads only: the database must exist (it is never created or changed). An ingest or crawl may
+write to it meanwhile. Stops cleanly on Ctrl-C or SIGTERM. Access logs go to standard error
+(RUST_LOG=info, the default; RUST_LOG=warn to quiet them).
+
+Examples:
+  macaroni serve
+  macaroni serve --bind 0.0.0.0:8080 --db /data/macaroni.db
+  curl 'http://127.0.0.1:8080/api/v1/search?q=task:image-classification+sort:downloads&limit=5'
+  python -c \"from huggingface_hub import HfApi; print([m.id for m in HfApi(endpoint='http://127.0.0.1:8080').list_models(limit=5)])\""
+    )]
+    Serve {
+        /// Address and port to listen on (port 0 picks a free one).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: std::net::SocketAddr,
+        /// Deadline of one database read, in milliseconds.
+        #[arg(long, default_value_t = 5000)]
+        timeout_ms: u64,
+        /// Database reads running at once.
+        #[arg(long, default_value_t = 8)]
+        connections: usize,
+    },
     /// Print the JSON Schema of a Macaroni record.
     Schema,
     /// Measure ingest throughput, peak memory and database size.
@@ -513,6 +538,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Import { bundle, format } => transfer::import(&cli.db, &bundle, format),
         Command::Quickstart => demo::quickstart(&cli.db),
+        Command::Serve {
+            bind,
+            timeout_ms,
+            connections,
+        } => serve::run(&cli.db, bind, Duration::from_millis(timeout_ms.max(1)), connections),
         Command::Schema => {
             println!("{}", serde_json::to_string_pretty(&macaroni_format::json_schema())?);
             Ok(ExitCode::SUCCESS)

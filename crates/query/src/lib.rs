@@ -100,22 +100,26 @@ impl Catalog for StoreCatalog<'_> {
 /// Runs a search and returns the matching models, one row each (`id`, `name`, `zoo`, `task`,
 /// `license`, `parameters`, `downloads`, and `sort_value` when sorted by a value).
 pub fn search(store: &ReadOnly, text: &str, limits: Limits) -> Result<Rows, QueryError> {
-    let query = parse(text)?;
+    search_parsed(store, &parse(text)?, limits)
+}
+
+/// [`search`] of a query already parsed (or built by a program, e.g. from Hub parameters).
+pub fn search_parsed(store: &ReadOnly, query: &Query, limits: Limits) -> Result<Rows, QueryError> {
     let enricher = Enricher::shared()?;
     let catalog = StoreCatalog::new(store, limits);
     // Shortcut plans for the expensive orders; each counts only when it fills the limit.
-    if let Some(plan) = floor_plan(store, &query, enricher, &catalog, limits)? {
+    if let Some(plan) = floor_plan(store, query, enricher, &catalog, limits)? {
         if let Some(rows) = rows_if_full(store, &plan, query.limit, limits)? {
             return Ok(rows);
         }
     }
     let depth = query.limit.saturating_mul(TEXT_PREFIX_PER_RESULT_ROW).max(200);
-    if let Some(plan) = compile::compile_text_prefix(&query, enricher, &catalog, depth) {
+    if let Some(plan) = compile::compile_text_prefix(query, enricher, &catalog, depth) {
         if let Some(rows) = rows_if_full(store, &plan, query.limit, limits)? {
             return Ok(rows);
         }
     }
-    let compiled = compile_with(&query, enricher, &catalog);
+    let compiled = compile_with(query, enricher, &catalog);
     Ok(store.query(&compiled.sql, &compiled.params, limits)?)
 }
 

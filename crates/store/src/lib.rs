@@ -34,6 +34,7 @@ pub use crawl_state::{Checkpoint, CrawlItem};
 pub use inference::{InferenceCost, LabelPredictor};
 pub use read::{EntityView, FactVersion, Stats};
 pub use readonly::{Limits, ReadOnly, Rows, SqlValue};
+pub use rusqlite::{Error as SqliteError, ErrorCode as SqliteErrorCode};
 pub use schema::SCHEMA_VERSION;
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +45,12 @@ pub enum StoreError {
     Json(#[from] serde_json::Error),
     #[error("the database has schema version {found}, newer than this program's {supported}; upgrade macaroni")]
     NewerSchema { found: i64, supported: i64 },
+    #[error("the database has schema version {found}, older than this program's {supported}; run a writing command once (e.g. `macaroni enrich`) to upgrade it")]
+    OlderSchema { found: i64, supported: i64 },
+    #[error("no database at {0}; build one first (e.g. `macaroni quickstart` or `macaroni ingest ...`)")]
+    Missing(std::path::PathBuf),
+    #[error("{path} is not a Macaroni database: {reason}")]
+    Foreign { path: std::path::PathBuf, reason: String },
     #[error("stored record {id} is invalid: {message}")]
     Corrupt { id: String, message: String },
     #[error("not allowed on a read-only query: {0}")]
@@ -71,6 +78,15 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store> {
         let conn = Connection::open(path)?;
         Store::init(conn)
+    }
+
+    /// Opens an existing database for reading only: it never creates a file, never migrates,
+    /// and refuses a missing file, a file that is not a Macaroni database, or another schema
+    /// version, each with its own error.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        let conn = open_existing(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        conn.pragma_update(None, "query_only", true)?;
+        Ok(Store { conn })
     }
 
     pub fn open_in_memory() -> Result<Store> {
@@ -104,4 +120,15 @@ impl Store {
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self.conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
     }
+}
+
+/// Opens a file that must already be a readable Macaroni database (see [`Store::open_read_only`]).
+pub(crate) fn open_existing(path: &Path, flags: rusqlite::OpenFlags) -> Result<Connection> {
+    if !path.is_file() {
+        return Err(StoreError::Missing(path.to_path_buf()));
+    }
+    let conn = Connection::open_with_flags(path, flags | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    schema::check_readable(&conn, path)?;
+    Ok(conn)
 }

@@ -27,6 +27,8 @@ pub struct EntityView {
     pub evaluations: Vec<Record>,
     /// Cost measurements of the model.
     pub costs: Vec<Record>,
+    /// For each merged attribute, the provenance of the statement its value comes from.
+    pub attribute_sources: BTreeMap<String, Provenance>,
 }
 
 /// One version of one attribute value.
@@ -109,7 +111,8 @@ impl Store {
         }
     }
 
-    /// The merged record of `id` as it stood at time `at` (RFC 3339).
+    /// The merged record of `id` as it stood at time `at` (RFC 3339). Times are compared as
+    /// instants, not as text: `…:01Z` is before `…:01.652Z`.
     pub fn merged_as_of(&self, id: &str, at: &str) -> Result<Option<Record>> {
         let mut attributes = Map::new();
         let mut best: Option<(Kind, Provenance)> = None;
@@ -117,8 +120,10 @@ impl Store {
             "SELECT s.kind, {PROVENANCE_COLUMNS}, f.field, f.value
              FROM {STATEMENTS} JOIN facts f ON f.statement_id = s.id
              WHERE s.entity_id = ?1
-               AND s.valid_from <= ?2 AND (s.valid_to IS NULL OR s.valid_to > ?2)
-               AND COALESCE(f.valid_from, s.valid_from) <= ?2 AND (f.valid_to IS NULL OR f.valid_to > ?2)"
+               AND julianday(s.valid_from) <= julianday(?2)
+               AND (s.valid_to IS NULL OR julianday(s.valid_to) > julianday(?2))
+               AND julianday(COALESCE(f.valid_from, s.valid_from)) <= julianday(?2)
+               AND (f.valid_to IS NULL OR julianday(f.valid_to) > julianday(?2))"
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows: Vec<(Kind, Provenance, String, String)> = stmt
@@ -184,6 +189,7 @@ impl Store {
         };
         let mut statements = Vec::new();
         self.statements_of(id, &mut statements)?;
+        let attribute_sources = attribute_sources(&merged, &statements);
         let outgoing = self.derived_records(
             "SELECT id FROM relations WHERE subject = ?1 ORDER BY relation, object",
             id,
@@ -206,6 +212,7 @@ impl Store {
             incoming,
             evaluations,
             costs,
+            attribute_sources,
         }))
     }
 
@@ -287,6 +294,22 @@ impl Store {
             .optional()?;
         Ok(kind.and_then(|k| Kind::parse(&k)))
     }
+}
+
+/// Which statement each merged attribute came from: the merge rule of [`derive::merged`] (the
+/// most trusted statement of the merged kind that has the field) applied to the statements.
+fn attribute_sources(merged: &Record, statements: &[Record]) -> BTreeMap<String, Provenance> {
+    let mut ranked: Vec<&Record> = statements.iter().filter(|s| s.kind() == merged.kind()).collect();
+    ranked.sort_by(|a, b| trust_order(a.provenance(), b.provenance()));
+    let mut sources = BTreeMap::new();
+    for statement in ranked {
+        for field in statement.attributes().keys() {
+            if !sources.contains_key(field) {
+                sources.insert(field.clone(), statement.provenance().clone());
+            }
+        }
+    }
+    sources
 }
 
 /// A statement being assembled from consecutive export rows.

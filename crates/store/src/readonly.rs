@@ -97,17 +97,10 @@ const MAX_SQL_BYTES: i32 = 1_000_000;
 const MAX_EXPRESSION_DEPTH: i32 = 200;
 
 impl ReadOnly {
+    /// Opens an existing Macaroni database; a missing or foreign file is an error, never created.
     pub fn open(path: &Path) -> Result<ReadOnly> {
-        if !path.exists() {
-            return Err(StoreError::Corrupt {
-                id: path.display().to_string(),
-                message: "no such database".into(),
-            });
-        }
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let mut conn = Connection::open_with_flags(path, flags)?;
+        let mut conn = crate::open_existing(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         conn.pragma_update(None, "query_only", true)?;
-        conn.busy_timeout(Duration::from_secs(5))?;
         conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, MAX_SQL_BYTES)?;
         conn.set_limit(Limit::SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_BYTES)?;
         conn.set_limit(Limit::SQLITE_LIMIT_EXPR_DEPTH, MAX_EXPRESSION_DEPTH)?;

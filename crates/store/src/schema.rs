@@ -242,6 +242,40 @@ const MIGRATIONS: &[&str] = &[
 /// Number of migrations this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
+/// Checks, without changing anything, that an open file is a Macaroni database this program can
+/// read as it is: SQLite, with our schema, at this program's version.
+pub(crate) fn check_readable(conn: &Connection, path: &std::path::Path) -> Result<(), StoreError> {
+    let foreign = |reason: String| StoreError::Foreign {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(|err| foreign(err.to_string()))?;
+    let has_entities: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'entities')",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(|err| foreign(err.to_string()))?;
+    match version {
+        0 => Err(foreign("it holds no Macaroni schema".into())),
+        _ if !has_entities => Err(foreign(format!(
+            "it has schema version {version} but no Macaroni tables"
+        ))),
+        v if v > SCHEMA_VERSION => Err(StoreError::NewerSchema {
+            found: v,
+            supported: SCHEMA_VERSION,
+        }),
+        v if v < SCHEMA_VERSION => Err(StoreError::OlderSchema {
+            found: v,
+            supported: SCHEMA_VERSION,
+        }),
+        _ => Ok(()),
+    }
+}
+
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     if current > SCHEMA_VERSION {

@@ -1,0 +1,457 @@
+//! `/api/v1`: the Macaroni API. Each handler reads its parameters, calls one facade method and
+//! returns its typed result as JSON.
+
+use std::hash::{Hash, Hasher};
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use macaroni_format::RelationKind;
+use macaroni_query::{Comparison, LineageOptions, LineageResult, Objective, ParetoPoint};
+use macaroni_repo::{
+    AsOfDoc, CommonAncestor, EntityDoc, Facets, Instant, ModelHit, QualityReport, SearchPage, SearchRequest, Stats,
+};
+use macaroni_store::Limits;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use crate::error::{ApiError, ErrorBody};
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Macaroni API",
+        description = "One queryable repository of machine-learning model metadata: search, entities with provenance, history, lineage, comparison, Pareto selection and read-only SQL. The Hugging Face Hub's read routes (/api/models, /api/datasets, /{repo}/resolve/{revision}/README.md) are served too; see docs/API.md.",
+        license(name = "Apache-2.0")
+    ),
+    paths(
+        search,
+        facets,
+        entity,
+        as_of,
+        lineage,
+        common_ancestors,
+        compare,
+        select,
+        stats,
+        quality,
+        sql,
+        crate::hub::list_models,
+        crate::hub::model_info,
+        crate::hub::list_datasets,
+        crate::hub::dataset_info
+    ),
+    components(schemas(
+        ErrorBody,
+        SearchPage,
+        ModelHit,
+        Facets,
+        EntityDoc,
+        AsOfDoc,
+        SqlRows,
+        Health,
+        LineageDoc,
+        CommonDoc,
+        CompareDoc,
+        SelectDoc,
+        StatsDoc,
+        QualityDoc,
+        macaroni_repo::hub::HubModel,
+        macaroni_repo::hub::HubDataset,
+        macaroni_repo::hub::Sibling
+    ))
+)]
+pub struct ApiDoc;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1", get(health))
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/search", get(search))
+        .route("/api/v1/facets", get(facets))
+        .route("/api/v1/entity", get(entity))
+        .route("/api/v1/entity/as-of", get(as_of))
+        .route("/api/v1/lineage", get(lineage))
+        .route("/api/v1/common-ancestors", get(common_ancestors))
+        .route("/api/v1/compare", get(compare))
+        .route("/api/v1/select", get(select))
+        .route("/api/v1/stats", get(stats))
+        .route("/api/v1/quality", get(quality))
+        .route("/api/v1/sql", get(sql))
+}
+
+/// What answers at `/api/v1`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    pub name: String,
+    pub version: String,
+    pub openapi: String,
+}
+
+async fn health() -> Json<Health> {
+    Json(Health {
+        name: "macaroni".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        openapi: "/api/v1/openapi.json".into(),
+    })
+}
+
+async fn openapi() -> Response {
+    let mut doc = ApiDoc::openapi();
+    doc.openapi = utoipa::openapi::OpenApiVersion::Version31;
+    Json(doc).into_response()
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// A query in the search language (docs/QUERY.md); empty matches every model.
+    #[serde(default)]
+    pub q: String,
+    /// Results to skip (the `next_offset` of the previous page).
+    #[serde(default)]
+    pub offset: usize,
+    /// Results per page (1–10,000); default the query's `limit:`, else 50.
+    pub limit: Option<usize>,
+}
+
+/// Models matching a query, one page, with the total and a `Link` header to the next page.
+#[utoipa::path(get, path = "/api/v1/search", params(SearchParams),
+    responses((status = 200, body = SearchPage), (status = 400, description = "malformed query", body = ErrorBody),
+              (status = 503, description = "past the deadline", body = ErrorBody)))]
+async fn search(State(state): State<AppState>, Query(params): Query<SearchParams>) -> Result<Response, ApiError> {
+    let request = SearchRequest {
+        query: params.q.clone(),
+        offset: params.offset,
+        limit: params.limit,
+    };
+    let page = state.pool.run(move |repo| repo.search(&request)).await?;
+    let mut response = Json(&page).into_response();
+    if let Some(next) = page.next_offset {
+        let link = format!(
+            "</api/v1/search?{}>; rel=\"next\"",
+            encode(&[
+                ("q", &params.q),
+                ("offset", &next.to_string()),
+                ("limit", &page.limit.to_string())
+            ])
+        );
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    Ok(response)
+}
+
+/// `application/x-www-form-urlencoded` pairs, for links.
+pub(crate) fn encode(pairs: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FacetParams {
+    /// A query in the search language; empty counts every model.
+    #[serde(default)]
+    pub q: String,
+}
+
+/// How the matching models spread over tasks, licenses, libraries, zoos, datasets and sizes.
+#[utoipa::path(get, path = "/api/v1/facets", params(FacetParams),
+    responses((status = 200, body = Facets), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn facets(State(state): State<AppState>, Query(params): Query<FacetParams>) -> Result<Json<Facets>, ApiError> {
+    Ok(Json(state.pool.run(move |repo| repo.facets(&params.q)).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EntityParams {
+    /// The entity id, e.g. `hf:google-bert/bert-base-uncased` or `dataset:imagenet-1k`.
+    pub id: String,
+    /// Also list every version of every attribute.
+    #[serde(default)]
+    pub history: bool,
+}
+
+/// One entity: merged attributes with the provenance of each, statements, relations both ways,
+/// evaluations, costs. Answers `If-None-Match` with 304 when unchanged.
+#[utoipa::path(get, path = "/api/v1/entity", params(EntityParams),
+    responses((status = 200, body = EntityDoc), (status = 304, description = "unchanged since the ETag given"),
+              (status = 404, description = "unknown id, with the nearest ids", body = ErrorBody)))]
+async fn entity(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<EntityParams>,
+) -> Result<Response, ApiError> {
+    let doc = state
+        .pool
+        .run(move |repo| repo.entity(&params.id, params.history))
+        .await?;
+    let body = serde_json::to_vec(&doc).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(with_etag(&headers, body))
+}
+
+/// A JSON body with a strong `ETag`, or 304 when the client holds it already.
+fn with_etag(headers: &HeaderMap, body: Vec<u8>) -> Response {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    body.hash(&mut hasher);
+    let etag = format!("\"{:016x}-{:x}\"", hasher.finish(), body.len());
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"));
+    let etag_value = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"0\""));
+    if matches {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag_value)]).into_response();
+    }
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (header::ETAG, etag_value),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AsOfParams {
+    pub id: String,
+    /// RFC 3339 (`2026-01-31T12:00:00Z`) or a date (`2026-01-31`).
+    pub at: String,
+}
+
+/// The merged record as it stood at an instant.
+#[utoipa::path(get, path = "/api/v1/entity/as-of", params(AsOfParams),
+    responses((status = 200, body = AsOfDoc), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn as_of(State(state): State<AppState>, Query(params): Query<AsOfParams>) -> Result<Json<AsOfDoc>, ApiError> {
+    let at = Instant::parse(&params.at)?;
+    Ok(Json(state.pool.run(move |repo| repo.as_of(&params.id, at)).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LineageParams {
+    pub id: String,
+    /// `down` (descendants, the default) or `up` (ancestors).
+    #[serde(default)]
+    pub direction: Option<String>,
+    /// Lineage relations to follow, comma-separated (default: all).
+    #[serde(default)]
+    pub relations: Option<String>,
+    /// Levels at most (default 10).
+    #[serde(default)]
+    pub depth: Option<u32>,
+}
+
+fn lineage_options(up: bool, relations: Option<&str>, depth: Option<u32>) -> Result<LineageOptions, ApiError> {
+    let relations = relations
+        .unwrap_or_default()
+        .split(',')
+        .filter(|r| !r.trim().is_empty())
+        .map(|r| {
+            RelationKind::parse(r.trim())
+                .filter(|k| k.is_lineage())
+                .ok_or_else(|| ApiError::BadRequest(format!("`{r}` is not a lineage relation")))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(LineageOptions {
+        up,
+        relations,
+        max_depth: depth.unwrap_or(10).min(64),
+    })
+}
+
+/// The lineage DAG edges (`LineageResult`).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(value_type = Object)]
+pub struct LineageDoc(LineageResult);
+
+/// Ancestors or descendants of a model, as DAG edges.
+#[utoipa::path(get, path = "/api/v1/lineage", params(LineageParams),
+    responses((status = 200, body = LineageDoc), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn lineage(
+    State(state): State<AppState>,
+    Query(params): Query<LineageParams>,
+) -> Result<Json<LineageDoc>, ApiError> {
+    let up = match params.direction.as_deref() {
+        None | Some("down") => false,
+        Some("up") => true,
+        Some(other) => return Err(ApiError::BadRequest(format!("direction is up or down, not `{other}`"))),
+    };
+    let options = lineage_options(up, params.relations.as_deref(), params.depth)?;
+    let result = state.pool.run(move |repo| repo.lineage(&params.id, &options)).await?;
+    Ok(Json(LineageDoc(result)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CommonParams {
+    pub first: String,
+    pub second: String,
+    #[serde(default)]
+    pub relations: Option<String>,
+    #[serde(default)]
+    pub depth: Option<u32>,
+}
+
+/// Ancestors two models share, nearest first.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(value_type = Vec<Object>)]
+pub struct CommonDoc(Vec<CommonAncestor>);
+
+/// The ancestors two models share.
+#[utoipa::path(get, path = "/api/v1/common-ancestors", params(CommonParams),
+    responses((status = 200, body = CommonDoc), (status = 404, body = ErrorBody)))]
+async fn common_ancestors(
+    State(state): State<AppState>,
+    Query(params): Query<CommonParams>,
+) -> Result<Json<CommonDoc>, ApiError> {
+    let options = lineage_options(true, params.relations.as_deref(), params.depth)?;
+    let shared = state
+        .pool
+        .run(move |repo| repo.common_ancestors(&params.first, &params.second, &options))
+        .await?;
+    Ok(Json(CommonDoc(shared)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CompareParams {
+    /// Two or more model ids, comma-separated.
+    pub ids: String,
+    /// Every benchmark, not only those two or more models share.
+    #[serde(default)]
+    pub all: bool,
+}
+
+/// Models side by side on their shared benchmarks.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(value_type = Object)]
+pub struct CompareDoc(Comparison);
+
+/// Models side by side on the benchmarks they share, best marked, with size, license and throughput.
+#[utoipa::path(get, path = "/api/v1/compare", params(CompareParams),
+    responses((status = 200, body = CompareDoc), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn compare(
+    State(state): State<AppState>,
+    Query(params): Query<CompareParams>,
+) -> Result<Json<CompareDoc>, ApiError> {
+    let ids: Vec<String> = params
+        .ids
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    let comparison = state.pool.run(move |repo| repo.compare(&ids, params.all)).await?;
+    Ok(Json(CompareDoc(comparison)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SelectParams {
+    #[serde(default)]
+    pub q: String,
+    /// Objectives to maximise, comma-separated (`top1@imagenet-1k`, `downloads`).
+    #[serde(default)]
+    pub maximize: String,
+    /// Objectives to minimise, comma-separated (`params`, `size`).
+    #[serde(default)]
+    pub minimize: String,
+}
+
+/// The Pareto front: models no other matching model beats on every objective.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(value_type = Vec<Object>)]
+pub struct SelectDoc(Vec<ParetoPoint>);
+
+/// The Pareto front of a search's models on two or three objectives.
+#[utoipa::path(get, path = "/api/v1/select", params(SelectParams),
+    responses((status = 200, body = SelectDoc), (status = 400, body = ErrorBody)))]
+async fn select(
+    State(state): State<AppState>,
+    Query(params): Query<SelectParams>,
+) -> Result<Json<SelectDoc>, ApiError> {
+    let list = |text: &str, maximize: bool| -> Vec<Objective> {
+        text.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|name| Objective {
+                name: name.to_string(),
+                maximize,
+            })
+            .collect()
+    };
+    let mut objectives = list(&params.maximize, true);
+    objectives.extend(list(&params.minimize, false));
+    let front = state.pool.run(move |repo| repo.select(&params.q, &objectives)).await?;
+    Ok(Json(SelectDoc(front)))
+}
+
+/// Counts per kind, relation type and zoo.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(value_type = Object)]
+pub struct StatsDoc(Stats);
+
+/// Counts of entities per kind, relations per type, models per zoo, and history size.
+#[utoipa::path(get, path = "/api/v1/stats", responses((status = 200, body = StatsDoc)))]
+async fn stats(State(state): State<AppState>) -> Result<Json<StatsDoc>, ApiError> {
+    Ok(Json(StatsDoc(state.pool.run(|repo| repo.stats()).await?)))
+}
+
+/// Completeness per zoo and contradictions.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(value_type = Object)]
+pub struct QualityDoc(QualityReport);
+
+/// Completeness per zoo and the contradictions found, with the files that state them.
+#[utoipa::path(get, path = "/api/v1/quality", responses((status = 200, body = QualityDoc), (status = 503, body = ErrorBody)))]
+async fn quality(State(state): State<AppState>) -> Result<Json<QualityDoc>, ApiError> {
+    Ok(Json(QualityDoc(state.pool.run(|repo| repo.quality()).await?)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SqlParams {
+    /// One read-only SELECT over the documented tables and views (docs/STORE.md).
+    pub q: String,
+    /// Rows at most (default and maximum 1,000).
+    pub max_rows: Option<usize>,
+}
+
+/// Rows of a read-only SQL query.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SqlRows {
+    pub columns: Vec<String>,
+    #[schema(value_type = Vec<Vec<Object>>)]
+    pub rows: Vec<Vec<serde_json::Value>>,
+    /// More rows existed than `max_rows`.
+    pub truncated: bool,
+}
+
+/// Rows answered at most by `/api/v1/sql`.
+const SQL_MAX_ROWS: usize = 1_000;
+
+/// Read-only SQL on the same guarded connection as `macaroni sql`: writes, ATTACH, PRAGMA are
+/// refused (403); a query past its deadline is stopped (503).
+#[utoipa::path(get, path = "/api/v1/sql", params(SqlParams),
+    responses((status = 200, body = SqlRows), (status = 400, description = "SQL error", body = ErrorBody),
+              (status = 403, description = "not a read", body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn sql(State(state): State<AppState>, Query(params): Query<SqlParams>) -> Result<Json<SqlRows>, ApiError> {
+    let limits = Limits {
+        max_rows: params.max_rows.unwrap_or(SQL_MAX_ROWS).clamp(1, SQL_MAX_ROWS),
+        timeout: state.pool.limits().timeout.min(Duration::from_secs(5)),
+    };
+    let rows = state.pool.run(move |repo| repo.sql(&params.q, limits)).await?;
+    Ok(Json(SqlRows {
+        columns: rows.columns,
+        rows: rows.rows,
+        truncated: rows.truncated,
+    }))
+}
