@@ -10,9 +10,11 @@ use std::process::ExitCode;
 use anyhow::bail;
 use clap::Subcommand;
 use macaroni_sources::{collect_files, read_document, Document, ReaderKind};
-use macaroni_store::{Change, Store};
+use macaroni_store::Change;
 
-use crate::ingest::{ingest_documents, IngestReport};
+use macaroni_repo::{IngestReport, Writer};
+
+use crate::ingest::ingest_documents;
 use crate::output;
 use crate::rng::Rng;
 
@@ -126,7 +128,7 @@ pub fn run(db: &Path, command: BenchCommand) -> anyhow::Result<ExitCode> {
             db.display()
         );
     }
-    let mut store = Store::open(db)?;
+    let mut store = Writer::open_write(db)?;
     let mut rows = Vec::new();
     match (shared, synthetic) {
         (Some(shared), _) => {

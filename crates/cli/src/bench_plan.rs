@@ -240,7 +240,7 @@ fn paper_times(shared: &Path) -> HashMap<(usize, usize, usize), f64> {
 /// ordered (selectivities from `coco_selectivity.csv`): the exact plan next to the greedy one.
 pub fn run_coco(shared: &Path, time_limit: Duration) -> anyhow::Result<ExitCode> {
     let dir = shared.join("zlizy-optimizer");
-    let mut store = macaroni_store::Store::open_in_memory()?;
+    let mut writer = macaroni_repo::Writer::from_store(macaroni_store::Store::open_in_memory()?);
     for (reader, file) in [
         (macaroni_sources::ReaderKind::ZooMatrix, "model_stats_ap.csv"),
         (macaroni_sources::ReaderKind::LabelStats, "coco_selectivity.csv"),
@@ -248,7 +248,7 @@ pub fn run_coco(shared: &Path, time_limit: Duration) -> anyhow::Result<ExitCode>
         let path = dir.join(file);
         let document = macaroni_sources::read_document(&dir, &path);
         crate::ingest::ingest_documents(
-            &mut store,
+            &mut writer,
             reader,
             Some("coco".into()),
             std::iter::once(document),
@@ -268,7 +268,8 @@ pub fn run_coco(shared: &Path, time_limit: Duration) -> anyhow::Result<ExitCode>
         for row in reader.records() {
             let text = row?.get(column).unwrap_or_default().to_string();
             let query = Query::parse(&text)?;
-            let loaded = macaroni_optimize::catalog_from_store(&store, &query.labels, Some("coco"), Some("coco"))?;
+            let loaded =
+                macaroni_optimize::catalog_from_store(writer.store(), &query.labels, Some("coco"), Some("coco"))?;
             let problem = Problem::new(query, &loaded.catalog)?;
             for (name, objective, ordered) in coco_objectives(&problem, time_limit) {
                 let settings = Settings {

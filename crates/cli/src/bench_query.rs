@@ -224,7 +224,7 @@ fn generate(db: &Path, models: usize) -> anyhow::Result<Duration> {
     } else {
         ProgressBar::hidden()
     };
-    let now = crate::now();
+    let now = macaroni_repo::now();
     let chunk = 5_000;
     for start in (0..models).step_by(chunk) {
         let batches: Vec<SourceBatch> = (start..(start + chunk).min(models))

@@ -8,9 +8,8 @@ use std::time::Duration;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use macaroni_crawl::{crawl, crawl_key, CrawlReport, Fetcher, HfOptions, Politeness};
+use macaroni_repo::Writer;
 use macaroni_sources::{collect_files, read_document, Document, ReaderKind, Warning, WarningKind};
-use macaroni_store::Store;
-use serde_json::json;
 
 use crate::ingest::ingest_documents;
 use crate::output::Format;
@@ -26,7 +25,8 @@ pub struct HfRequest {
 }
 
 pub fn huggingface(db: &Path, request: HfRequest) -> anyhow::Result<ExitCode> {
-    let mut store = Store::open(db).with_context(|| format!("opening {}", db.display()))?;
+    let mut writer = Writer::open_write(db)?;
+    let store = writer.store_mut();
     if request.restart {
         store.reset_crawl_checkpoint(&crawl_key(&request.options))?;
     }
@@ -37,7 +37,7 @@ pub fn huggingface(db: &Path, request: HfRequest) -> anyhow::Result<ExitCode> {
     let token = std::env::var("HF_TOKEN").ok().filter(|t| !t.is_empty());
     let fetcher = Fetcher::new(&request.options.endpoint, token, politeness)?;
     let bar = progress(request.options.limit);
-    let report = crawl(&mut store, &fetcher, &request.options, &mut |r: &CrawlReport| {
+    let report = crawl(store, &fetcher, &request.options, &mut |r: &CrawlReport| {
         bar.set_position(r.models_listed as u64);
         bar.set_message(format!(
             "{} pages; {} stored, {} unchanged, {} cards, {} failed",
@@ -52,27 +52,11 @@ pub fn huggingface(db: &Path, request: HfRequest) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     let traffic = fetcher.traffic();
     if !request.options.dry_run && report.models_stored > 0 {
-        crate::enrich::run_enrichment(&mut store)?;
+        writer.enrich()?;
     }
     match request.format {
         Format::Json => {
-            let out = json!({
-                "endpoint": request.options.endpoint,
-                "dry_run": request.options.dry_run,
-                "resumed": report.resumed,
-                "pages": report.pages,
-                "models_listed": report.models_listed,
-                "models_stored": report.models_stored,
-                "models_unchanged": report.models_unchanged,
-                "cards_fetched": report.cards_fetched,
-                "cards_unchanged": report.cards_unchanged,
-                "cards_missing": report.cards_missing,
-                "failures": report.failures.iter().map(|(id, why)| json!({"model": id, "reason": why})).collect::<Vec<_>>(),
-                "requests": traffic.requests,
-                "retries": traffic.retries,
-                "bytes": traffic.bytes,
-                "seconds": report.elapsed_secs,
-            });
+            let out = macaroni_repo::reports::CrawlDoc::of(&request.options, &report, traffic);
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
         _ => {
@@ -139,10 +123,10 @@ pub fn repository(
         Some(_) => hub_repositories(reader, &documents),
         None => Vec::new(),
     };
-    let mut store = Store::open(db).with_context(|| format!("opening {}", db.display()))?;
+    let mut writer = Writer::open_write(db)?;
     let total = documents.len() as u64;
     let mut report = ingest_documents(
-        &mut store,
+        &mut writer,
         reader,
         None,
         documents.into_iter().map(Ok),
@@ -160,7 +144,7 @@ pub fn repository(
         let (found, missing) = macaroni_crawl::pytorch_hub::hubconf_documents(&fetcher, endpoint, &repositories);
         let count = found.len() as u64;
         let hubconfs = ingest_documents(
-            &mut store,
+            &mut writer,
             ReaderKind::PytorchHubconf,
             None,
             found.into_iter().map(Ok),
@@ -176,7 +160,7 @@ pub fn repository(
             eprintln!("  {repo}: {why}");
         }
     }
-    report.enrichment = Some(crate::enrich::run_enrichment(&mut store)?);
+    report.enrichment = Some(writer.enrich()?);
     crate::ingest::print_report(reader.name(), &report, Format::Table)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -225,7 +209,7 @@ fn repository_documents(
 /// (owner/repo, pinned ref) of every model the hub's pages name.
 fn hub_repositories(reader: ReaderKind, documents: &[Document]) -> Vec<(String, Option<String>)> {
     let ctx = macaroni_sources::ReadContext {
-        observed_at: crate::now(),
+        observed_at: macaroni_repo::now(),
         label_taxonomy: None,
     };
     let mut repositories: Vec<(String, Option<String>)> = Vec::new();

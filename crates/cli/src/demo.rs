@@ -9,8 +9,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use macaroni_format::read_bundle;
+use macaroni_repo::{Repo, Writer};
 use macaroni_sources::{Document, ReaderKind};
-use macaroni_store::{Change, SourceBatch, Store};
+use macaroni_store::Change;
 
 use crate::ingest::ingest_documents;
 
@@ -41,7 +42,7 @@ pub fn demo_documents(prefix: &str) -> Vec<Document> {
 }
 
 pub fn quickstart(db: &Path) -> anyhow::Result<ExitCode> {
-    let mut store = Store::open(db).with_context(|| format!("opening {}", db.display()))?;
+    let mut writer = Writer::open_write(db)?;
     println!(
         "Building {} from the demo zoo ({} files)…",
         db.display(),
@@ -52,7 +53,7 @@ pub fn quickstart(db: &Path) -> anyhow::Result<ExitCode> {
         let documents = demo_documents(prefix);
         let total = documents.len() as u64;
         let report = ingest_documents(
-            &mut store,
+            &mut writer,
             reader,
             None,
             documents.into_iter().map(Ok),
@@ -78,19 +79,13 @@ pub fn quickstart(db: &Path) -> anyhow::Result<ExitCode> {
         .map(|(_, text)| *text)
         .unwrap_or("");
     let records = read_bundle(curated.as_bytes()).context("reading the curated demo bundle")?;
-    let count = records.len();
-    store.apply(
-        &[SourceBatch {
-            uri: "demo:curated.jsonl".into(),
-            records,
-        }],
-        &crate::now(),
-    )?;
+    let count = writer.import(records)?.records;
     println!("  {:<12} {:>3} curated cross-zoo links and papers", "bundle", count);
-    let enrichment = crate::enrich::run_enrichment(&mut store)?;
+    let enrichment = writer.enrich()?;
     println!("  {}", crate::enrich::summary_line(&enrichment));
+    drop(writer);
 
-    let stats = store.stats()?;
+    let stats = Repo::open_read(db)?.stats()?;
     let n = |k: &str| stats.kinds.get(k).copied().unwrap_or(0);
     println!(
         "\nDone: {} models, {} evaluations, {} relations, {} cost measurements{}.",

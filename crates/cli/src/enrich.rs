@@ -3,17 +3,11 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use macaroni_enrich::{quality::QualityReport, EnrichReport};
-use macaroni_store::{Category, Change, Store};
-use serde_json::json;
+use macaroni_repo::{EnrichDoc, Repo, RepoError, Writer};
+use macaroni_store::{Category, Change};
 
 use crate::output::{self, Format};
-
-/// Runs enrichment and returns its report (used by `ingest` and `quickstart` too).
-pub fn run_enrichment(store: &mut Store) -> anyhow::Result<EnrichReport> {
-    Ok(macaroni_enrich::enrich(store, &crate::now())?)
-}
 
 /// One line for the end of an ingest.
 pub fn summary_line(report: &EnrichReport) -> String {
@@ -30,26 +24,13 @@ pub fn summary_line(report: &EnrichReport) -> String {
 }
 
 pub fn enrich(db: &Path, show_report: bool, format: Format) -> anyhow::Result<ExitCode> {
-    let mut store = Store::open(db).with_context(|| format!("opening {}", db.display()))?;
-    let report = run_enrichment(&mut store)?;
+    // Enrichment works on what is stored: a missing database is a mistake, not an empty one.
+    if !db.is_file() {
+        return Err(RepoError::Missing(db.to_path_buf()).into());
+    }
+    let report = Writer::open_write(db)?.enrich()?;
     if format == Format::Json {
-        let resolved: Vec<_> = report
-            .resolved
-            .iter()
-            .map(|((namespace, rule), n)| json!({"namespace": namespace, "rule": rule, "names": n}))
-            .collect();
-        let body = json!({
-            "links": {
-                "added": report.summary.count(Category::Relations, Change::Added),
-                "updated": report.summary.count(Category::Relations, Change::Updated),
-                "unchanged": report.summary.count(Category::Relations, Change::Unchanged),
-                "removed": report.summary.count(Category::Relations, Change::Removed),
-            },
-            "resolved": resolved,
-            "unresolved": report.unresolved,
-            "placeholders": report.placeholders,
-        });
-        println!("{}", serde_json::to_string_pretty(&body)?);
+        println!("{}", serde_json::to_string_pretty(&EnrichDoc::of(&report))?);
         return Ok(ExitCode::SUCCESS);
     }
     println!("{}", summary_line(&report));
@@ -82,8 +63,7 @@ pub fn enrich(db: &Path, show_report: bool, format: Format) -> anyhow::Result<Ex
 }
 
 pub fn quality(db: &Path, format: Format, limit: usize) -> anyhow::Result<ExitCode> {
-    let store = Store::open(db).with_context(|| format!("opening {}", db.display()))?;
-    let report = macaroni_enrich::quality::quality(&store)?;
+    let report = Repo::open_read(db)?.quality()?;
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         Format::Csv => {

@@ -1,34 +1,17 @@
-//! `macaroni ingest`: read files with a reader and store what they say.
-//!
-//! Parsing runs on a second thread while the main thread writes, so both cores work; files are
-//! committed in batches, each batch one transaction.
+//! `macaroni ingest`: read files with a reader and store what they say (the pipeline is the
+//! facade's `Writer::ingest_paths`), with a progress bar and a report.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use macaroni_sources::{collect_files, read_document, Document, ReadContext, ReaderKind, Warning};
-use macaroni_store::{ApplySummary, Category, Change, SourceBatch, Store};
-use serde_json::json;
+use macaroni_repo::reports::{CATEGORIES, CHANGES};
+use macaroni_repo::{IngestReport, RepoError, Writer};
+use macaroni_sources::{ReaderKind, Warning};
 
 use crate::output::{self, Format};
-
-/// What one ingest run did.
-#[derive(Debug, Default)]
-pub struct IngestReport {
-    pub files: usize,
-    pub records: usize,
-    pub bytes: u64,
-    pub summary: ApplySummary,
-    pub warnings: Vec<Warning>,
-    pub elapsed: Duration,
-    pub enrichment: Option<macaroni_enrich::EnrichReport>,
-}
 
 /// How `macaroni ingest` was asked to run.
 pub struct Options {
@@ -43,24 +26,24 @@ pub struct Options {
 pub fn run(db: &Path, reader: &str, paths: &[PathBuf], options: Options) -> anyhow::Result<ExitCode> {
     let Some(reader) = ReaderKind::parse(reader) else {
         let names: Vec<&str> = ReaderKind::ALL.iter().map(|r| r.name()).collect();
-        bail!("unknown reader `{reader}`; choose one of: {}", names.join(", "));
+        return Err(RepoError::usage(format!(
+            "unknown reader `{reader}`; choose one of: {}",
+            names.join(", ")
+        ))
+        .into());
     };
-    let mut store = Store::open(db).with_context(|| format!("opening {}", db.display()))?;
-    let (files, walk_warnings) = collect_files(reader, paths);
-    let total = files.len() as u64;
-    let documents = files.into_iter().map(|(root, path)| read_document(&root, &path));
-    let mut report = ingest_documents(
-        &mut store,
+    let mut writer = Writer::open_write(db)?;
+    let bar = progress_bar(true);
+    let mut report = writer.ingest_paths(
         reader,
+        paths,
         options.label_taxonomy.clone(),
-        documents,
-        total,
-        options.batch.max(1),
-        true,
+        options.batch,
+        &mut progress(&bar),
     )?;
-    report.warnings.splice(0..0, walk_warnings);
+    bar.finish_and_clear();
     if options.enrich {
-        report.enrichment = Some(crate::enrich::run_enrichment(&mut store)?);
+        report.enrichment = Some(writer.enrich()?);
     }
     print_report(reader.name(), &report, options.format)?;
     Ok(if options.strict && !report.warnings.is_empty() {
@@ -70,9 +53,9 @@ pub fn run(db: &Path, reader: &str, paths: &[PathBuf], options: Options) -> anyh
     })
 }
 
-/// Parses documents on a worker thread and applies them to the store in batches of `batch`.
+/// Runs the facade's pipeline over documents, with a progress bar when `show_progress`.
 pub fn ingest_documents<I>(
-    store: &mut Store,
+    writer: &mut Writer,
     reader: ReaderKind,
     label_taxonomy: Option<String>,
     documents: I,
@@ -81,81 +64,33 @@ pub fn ingest_documents<I>(
     show_progress: bool,
 ) -> anyhow::Result<IngestReport>
 where
-    I: Iterator<Item = Result<Document, Warning>> + Send,
+    I: Iterator<Item = Result<macaroni_sources::Document, Warning>> + Send,
 {
-    let started = Instant::now();
-    let ctx = ReadContext {
-        observed_at: crate::now(),
-        label_taxonomy,
-    };
-    let now = ctx.observed_at.clone();
-    let bar = progress_bar(total, show_progress);
-    let mut report = IngestReport::default();
-    let (sender, receiver) = mpsc::sync_channel::<Result<(SourceBatch, u64, Vec<Warning>), Warning>>(256);
-
-    std::thread::scope(|scope| -> anyhow::Result<()> {
-        let ctx = &ctx;
-        scope.spawn(move || {
-            for document in documents {
-                let parsed = document.map(|doc| {
-                    let out = reader.read(&doc, ctx);
-                    let batch = SourceBatch {
-                        uri: doc.uri,
-                        records: out.records,
-                    };
-                    (batch, doc.bytes.len() as u64, out.warnings)
-                });
-                if sender.send(parsed).is_err() {
-                    break; // the writer stopped on an error
-                }
-            }
-        });
-        let mut pending = Vec::with_capacity(batch);
-        for parsed in receiver {
-            report.files += 1;
-            bar.inc(1);
-            match parsed {
-                Ok((source, bytes, warnings)) => {
-                    report.records += source.records.len();
-                    report.bytes += bytes;
-                    report.warnings.extend(warnings);
-                    pending.push(source);
-                }
-                Err(warning) => report.warnings.push(warning),
-            }
-            if pending.len() >= batch {
-                report.summary.merge(&store.apply(&pending, &now)?);
-                pending.clear();
-            }
-        }
-        if !pending.is_empty() {
-            report.summary.merge(&store.apply(&pending, &now)?);
-        }
-        Ok(())
-    })?;
+    let bar = progress_bar(show_progress);
+    let report = writer.ingest_documents(reader, label_taxonomy, documents, total, batch, &mut progress(&bar))?;
     bar.finish_and_clear();
-    report.elapsed = started.elapsed();
     Ok(report)
 }
 
-fn progress_bar(total: u64, wanted: bool) -> ProgressBar {
+/// Advances `bar` as files are done.
+pub fn progress(bar: &ProgressBar) -> impl FnMut(u64, u64) + '_ {
+    move |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    }
+}
+
+/// A bar on standard error, hidden when that is not a terminal (or not `wanted`).
+pub fn progress_bar(wanted: bool) -> ProgressBar {
     if !wanted || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new(total);
+    let bar = ProgressBar::new(0);
     if let Ok(style) = ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} files  {per_sec}  eta {eta}") {
         bar.set_style(style);
     }
     bar
 }
-
-const CATEGORIES: [Category; 3] = [Category::Entities, Category::Relations, Category::Evaluations];
-const CHANGES: [(Change, &str); 4] = [
-    (Change::Added, "added"),
-    (Change::Updated, "updated"),
-    (Change::Unchanged, "unchanged"),
-    (Change::Removed, "removed"),
-];
 
 /// Warnings grouped by kind: (count, first few files).
 fn grouped_warnings(warnings: &[Warning]) -> BTreeMap<&'static str, Vec<&Warning>> {
@@ -168,36 +103,7 @@ fn grouped_warnings(warnings: &[Warning]) -> BTreeMap<&'static str, Vec<&Warning
 
 pub fn print_report(label: &str, report: &IngestReport, format: Format) -> anyhow::Result<()> {
     if format == Format::Json {
-        let counts: serde_json::Map<String, serde_json::Value> = CATEGORIES
-            .iter()
-            .map(|c| {
-                let per_change: serde_json::Map<String, serde_json::Value> = CHANGES
-                    .iter()
-                    .map(|(ch, name)| (name.to_string(), json!(report.summary.count(*c, *ch))))
-                    .collect();
-                (c.as_str().to_string(), serde_json::Value::Object(per_change))
-            })
-            .collect();
-        let warnings: Vec<_> = report
-            .warnings
-            .iter()
-            .map(|w| json!({"file": w.file, "kind": w.kind.as_str(), "message": w.message}))
-            .collect();
-        let body = json!({
-            "reader": label,
-            "files": report.files,
-            "records": report.records,
-            "bytes": report.bytes,
-            "seconds": report.elapsed.as_secs_f64(),
-            "counts": counts,
-            "warnings": warnings,
-            "enrichment": report.enrichment.as_ref().map(|e| json!({
-                "links_added": e.summary.count(Category::Relations, Change::Added),
-                "links_removed": e.summary.count(Category::Relations, Change::Removed),
-                "unresolved": e.unresolved.len(),
-            })),
-        });
-        println!("{}", serde_json::to_string_pretty(&body)?);
+        println!("{}", serde_json::to_string_pretty(&report.to_doc(label))?);
         return Ok(());
     }
     println!(
@@ -211,7 +117,11 @@ pub fn print_report(label: &str, report: &IngestReport, format: Format) -> anyho
         .iter()
         .map(|c| {
             let mut row = vec![c.as_str().to_string()];
-            row.extend(CHANGES.iter().map(|(ch, _)| report.summary.count(*c, *ch).to_string()));
+            row.extend(
+                CHANGES
+                    .iter()
+                    .map(|(change, _)| report.summary.count(*c, *change).to_string()),
+            );
             row
         })
         .collect();

@@ -3,50 +3,33 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context;
-use macaroni_format::{Kind, Record};
-use macaroni_store::Store;
-use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+use macaroni_format::{Provenance, Record};
+use macaroni_repo::{Instant, Repo};
 
 use crate::output::{self, cell, short, Format};
 
 pub fn show(db: &Path, id: &str, format: Format, history: bool, as_of: Option<&str>) -> anyhow::Result<ExitCode> {
-    let store = Store::open(db).with_context(|| format!("opening {}", db.display()))?;
+    let repo = Repo::open_read(db)?;
     if let Some(at) = as_of {
-        let Some(record) = store.merged_as_of(id, at)? else {
-            eprintln!("{id} did not exist at {at}");
-            return Ok(ExitCode::from(5));
-        };
+        let doc = repo.as_of(id, Instant::parse(at)?)?;
         match format {
-            Format::Json => println!("{}", serde_json::to_string_pretty(&record)?),
-            _ => print_attributes(&record),
+            Format::Json => println!("{}", serde_json::to_string_pretty(&doc)?),
+            _ => {
+                println!("{}  as of {}", doc.id, doc.as_of);
+                print_attributes(&doc.merged, None);
+            }
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let Some(view) = store.view(id)? else {
-        eprintln!("no entity with id {id}");
-        return Ok(ExitCode::from(5));
-    };
-    let versions = if history { store.history(id)? } else { Vec::new() };
+    let view = repo.entity(id, history)?;
     if format == Format::Json {
-        let mut body = json!({
-            "id": view.id,
-            "kind": view.kind,
-            "merged": view.merged,
-            "statements": view.statements,
-            "outgoing": view.outgoing,
-            "incoming": view.incoming,
-            "evaluations": view.evaluations,
-            "costs": view.costs,
-        });
-        if history {
-            body["history"] = serde_json::to_value(&versions)?;
-        }
-        println!("{}", serde_json::to_string_pretty(&body)?);
+        println!("{}", serde_json::to_string_pretty(&view)?);
         return Ok(ExitCode::SUCCESS);
     }
     println!("{}  ({})", view.id, view.kind);
-    print_attributes(&view.merged);
+    print_attributes(&view.merged, Some(&view.attribute_sources));
     println!("\nSources ({}):", view.statements.len());
     for statement in &view.statements {
         let p = statement.provenance();
@@ -79,7 +62,7 @@ pub fn show(db: &Path, id: &str, format: Format, history: bool, as_of: Option<&s
             );
         }
     }
-    if history {
+    if let Some(versions) = &view.history {
         println!("\nHistory:");
         for v in versions {
             println!(
@@ -96,13 +79,17 @@ pub fn show(db: &Path, id: &str, format: Format, history: bool, as_of: Option<&s
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_attributes(record: &Record) {
+/// The merged attributes, each with the method of the statement it comes from when known.
+fn print_attributes(record: &Record, sources: Option<&BTreeMap<String, Provenance>>) {
     for (key, value) in record.attributes() {
         let text = match key.as_str() {
             "card_text" => format!("{} characters", value.as_str().map_or(0, |s| s.chars().count())),
             _ => short(&cell(&value), 100),
         };
-        println!("  {key}: {text}");
+        match sources.and_then(|s| s.get(&key)) {
+            Some(p) => println!("  {key}: {text}  [{} {}]", p.method.as_str(), p.source.zoo),
+            None => println!("  {key}: {text}"),
+        }
     }
 }
 
@@ -154,65 +141,40 @@ fn print_evaluations(evaluations: &[Record]) {
 }
 
 pub fn stats(db: &Path, format: Format) -> anyhow::Result<ExitCode> {
-    let store = Store::open(db).with_context(|| format!("opening {}", db.display()))?;
-    let stats = store.stats()?;
-    let per_kind: Vec<(String, i64)> = Kind::ALL
-        .iter()
-        .map(|k| {
-            (
-                k.as_str().to_string(),
-                stats.kinds.get(k.as_str()).copied().unwrap_or(0),
-            )
-        })
-        .collect();
+    let stats = Repo::open_read(db)?.stats()?;
     match format {
-        Format::Json => {
-            let mut body = serde_json::Map::new();
-            for (kind, n) in &per_kind {
-                body.insert(kind.clone(), json!(n));
-            }
-            body.insert("relations_by_type".into(), json!(stats.relations));
-            body.insert("models_by_zoo".into(), json!(stats.zoos));
-            body.insert(
-                "storage".into(),
-                json!({
-                    "sources": stats.sources,
-                    "statements_current": stats.statements_current,
-                    "statements_closed": stats.statements_closed,
-                    "facts_current": stats.facts_current,
-                    "facts_history": stats.facts_history,
-                    "schema_version": stats.schema_version,
-                }),
-            );
-            println!("{}", serde_json::to_string_pretty(&Value::Object(body))?);
-        }
+        Format::Json => println!("{}", serde_json::to_string_pretty(&stats)?),
         Format::Csv => {
-            let rows: Vec<Vec<String>> = per_kind.iter().map(|(k, n)| vec![k.clone(), n.to_string()]).collect();
-            output::print_csv(&["kind", "count"], &rows)?;
-        }
-        Format::Table => {
-            let rows = per_kind
-                .into_iter()
-                .filter(|(_, n)| *n > 0)
-                .map(|(k, n)| vec![k, n.to_string()])
-                .collect();
-            println!("{}", output::table(&["kind", "count"], rows));
-            let rows = stats
-                .relations
+            let rows: Vec<Vec<String>> = stats
+                .kinds
                 .iter()
                 .map(|(k, n)| vec![k.clone(), n.to_string()])
                 .collect();
+            output::print_csv(&["kind", "count"], &rows)?;
+        }
+        Format::Table => {
+            let rows = (stats.kinds.iter())
+                .filter(|(_, n)| **n > 0)
+                .map(|(k, n)| vec![k.clone(), n.to_string()])
+                .collect();
+            println!("{}", output::table(&["kind", "count"], rows));
+            let rows = (stats.relations_by_type.iter())
+                .map(|(k, n)| vec![k.clone(), n.to_string()])
+                .collect();
             println!("{}", output::table(&["relation", "count"], rows));
-            let rows = stats.zoos.iter().map(|(k, n)| vec![k.clone(), n.to_string()]).collect();
+            let rows = (stats.models_by_zoo.iter())
+                .map(|(k, n)| vec![k.clone(), n.to_string()])
+                .collect();
             println!("{}", output::table(&["zoo", "models"], rows));
+            let s = &stats.storage;
             println!(
                 "{} sources, {} current statements ({} closed), {} current facts, {} historical versions; schema v{}",
-                stats.sources,
-                stats.statements_current,
-                stats.statements_closed,
-                stats.facts_current,
-                stats.facts_history,
-                stats.schema_version
+                s.sources,
+                s.statements_current,
+                s.statements_closed,
+                s.facts_current,
+                s.facts_history,
+                s.schema_version
             );
         }
     }

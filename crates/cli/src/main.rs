@@ -1,8 +1,9 @@
 //! `macaroni`: the command line over the format, the readers and the store.
 //!
-//! Each subcommand is a thin shell: it parses arguments, calls the library crates, and prints.
-//! Exit codes: 0 success, 1 error, 2 usage error, 4 `--strict` and warnings were recorded,
-//! 5 the requested id does not exist; `plan` exits 3 when no plan satisfies its constraint.
+//! Each subcommand is a thin shell: it parses arguments, calls the facade (`macaroni-repo`), and
+//! prints its typed result. Exit codes: 0 success, 1 error, 2 usage error (a malformed query or
+//! SQL statement, a bad option), 3 `plan` found no plan that satisfies its constraint,
+//! 4 `--strict` and warnings were recorded, 5 the requested id does not exist.
 
 mod bench;
 mod bench_plan;
@@ -35,7 +36,7 @@ use output::Format;
     after_help = "Examples:\n  macaroni quickstart\n  macaroni ingest hf-cards ../shared/data/hf-model-cards\n  macaroni ingest tfhub ../shared/data/tfhub.dev\n  macaroni show hf:deepset/roberta-base-squad2\n  macaroni stats --format json\n  macaroni export --format jsonl > bundle.jsonl"
 )]
 struct Cli {
-    /// SQLite database file (created when missing).
+    /// SQLite database file (created by writing commands when missing; read commands need it to exist).
     #[arg(long, global = true, default_value = "macaroni.db", env = "MACARONI_DB")]
     db: PathBuf,
 
@@ -107,6 +108,12 @@ Examples:
     )]
     Search {
         query: String,
+        /// Results to show (1–10,000); default the query's `limit:`, else 50.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Results to skip: the next page starts where the last one ended.
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
         /// Stop a query that runs longer than this.
@@ -389,8 +396,23 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err:#}");
-            ExitCode::from(1)
+            ExitCode::from(exit_code(&err))
         }
+    }
+}
+
+/// Exit codes as the README lists them: 2 for a request to fix (a malformed query or SQL, SQL
+/// that would write, a bad option value), 3 when no inference plan satisfies the constraint, 5 for an id that names
+/// nothing, 1 for every other failure.
+fn exit_code(err: &anyhow::Error) -> u8 {
+    match err
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<macaroni_repo::RepoError>())
+    {
+        Some(macaroni_repo::RepoError::Usage { .. } | macaroni_repo::RepoError::Denied(_)) => 2,
+        Some(macaroni_repo::RepoError::NoPlan(_)) => 3,
+        Some(macaroni_repo::RepoError::NotFound { .. }) => 5,
+        _ => 1,
     }
 }
 
@@ -446,7 +468,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     concurrency,
                     page_size,
                     dry_run,
-                    observed_at: now(),
+                    observed_at: macaroni_repo::now(),
                 },
                 rate,
                 restart,
@@ -471,9 +493,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Enrich { report, format } => enrich::enrich(&cli.db, report, format),
         Command::Search {
             query,
+            limit,
+            offset,
             format,
             timeout_ms,
-        } => query::search(&cli.db, &query, format, query::timeout(timeout_ms)),
+        } => query::search(
+            &cli.db,
+            macaroni_repo::SearchRequest { query, offset, limit },
+            format,
+            query::timeout(timeout_ms),
+        ),
         Command::Sql {
             query,
             format,
@@ -512,18 +541,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
         } => plan::run(
             &cli.db,
-            plan::PlanRequest {
-                query: &query,
+            macaroni_repo::plan::PlanRequest {
+                query,
                 max_cost,
                 min_accuracy,
                 ordered: order,
                 pareto,
-                taxonomy: taxonomy.as_deref(),
-                label_stats: label_stats.as_deref(),
+                taxonomy,
+                label_stats,
                 time_limit: Duration::from_millis(time_limit_ms),
                 relative_gap,
-                format,
             },
+            format,
         ),
         Command::Quality { format, limit } => enrich::quality(&cli.db, format, limit),
         Command::Show {
@@ -560,9 +589,4 @@ fn restore_default_sigpipe() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-}
-
-/// The time stamped on facts written now.
-pub(crate) fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }

@@ -1,28 +1,31 @@
-//! `macaroni search`, `macaroni sql` and `macaroni lineage`: thin shells over `macaroni-query`.
+//! `macaroni search`, `sql`, `lineage`, `compare` and `select`: thin shells over the facade.
 
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context;
 use macaroni_format::RelationKind;
-use macaroni_query::{LineageOptions, QueryError};
-use macaroni_store::{Limits, ReadOnly, Rows};
+use macaroni_query::LineageOptions;
+use macaroni_repo::{Repo, RepoError, SearchRequest};
+use macaroni_store::{Limits, Rows};
 
 use crate::output::{self, cell, Format};
 
-fn open(db: &Path) -> anyhow::Result<ReadOnly> {
-    ReadOnly::open(db).with_context(|| format!("opening {} read-only", db.display()))
+fn open(db: &Path, limits: Limits) -> anyhow::Result<Repo> {
+    Ok(Repo::open_read(db)?.with_limits(limits))
 }
 
-/// A query syntax error is the user's to fix: show where, exit 2.
-fn report(err: QueryError, text: &str) -> anyhow::Result<ExitCode> {
+/// A malformed query is the user's to fix: show where, under the query text, and exit 2.
+pub fn in_query(err: RepoError, text: &str) -> anyhow::Error {
     match err {
-        QueryError::Parse(parse) => {
-            eprintln!("error: {}", parse.pointer(text));
-            Ok(ExitCode::from(2))
+        RepoError::Usage {
+            message,
+            position: Some(at),
+        } => {
+            let parse = macaroni_query::ParseError { at, message };
+            anyhow::Error::new(RepoError::usage(parse.pointer(text)))
         }
-        other => Err(other.into()),
+        other => other.into(),
     }
 }
 
@@ -55,21 +58,68 @@ fn print_rows(rows: &Rows, format: Format) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn search(db: &Path, text: &str, format: Format, timeout: Duration) -> anyhow::Result<ExitCode> {
-    let store = open(db)?;
-    let limits = Limits {
-        max_rows: macaroni_query::parse::MAX_LIMIT,
-        timeout,
-    };
-    match macaroni_query::search(&store, text, limits) {
-        Ok(rows) => print_rows(&rows, format).map(|_| ExitCode::SUCCESS),
-        Err(err) => report(err, text),
+pub fn search(db: &Path, request: SearchRequest, format: Format, timeout: Duration) -> anyhow::Result<ExitCode> {
+    let repo = open(
+        db,
+        Limits {
+            timeout,
+            ..Limits::default()
+        },
+    )?;
+    let page = repo.search(&request).map_err(|e| in_query(e, &request.query))?;
+    for hint in &page.hints {
+        eprintln!("hint: {hint}");
     }
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&page)?),
+        Format::Csv | Format::Table => {
+            let sorted = page.hits.iter().any(|h| h.sort_value.is_some());
+            let mut header = vec!["id", "name", "zoo", "task", "license", "parameters", "downloads"];
+            if sorted {
+                header.push("sort_value");
+            }
+            let number = |n: Option<i64>| n.map_or(String::new(), |n| n.to_string());
+            let rows: Vec<Vec<String>> = (page.hits.iter())
+                .map(|h| {
+                    let mut row = vec![
+                        h.id.clone(),
+                        h.name.clone().unwrap_or_default(),
+                        h.zoo.clone().unwrap_or_default(),
+                        h.task.clone().unwrap_or_default(),
+                        h.license.clone().unwrap_or_default(),
+                        number(h.parameters),
+                        number(h.downloads),
+                    ];
+                    if sorted {
+                        row.push(h.sort_value.as_ref().map(cell).unwrap_or_default());
+                    }
+                    row
+                })
+                .collect();
+            if format == Format::Csv {
+                output::print_csv(&header, &rows)?;
+            } else {
+                println!("{}", output::table(&header, rows));
+                let of = if page.total_exact {
+                    page.total.to_string()
+                } else {
+                    format!("at least {}", page.total)
+                };
+                let shown = page.hits.len();
+                let first = if shown == 0 { 0 } else { page.offset + 1 };
+                println!("{first}–{} of {of} model(s)", page.offset + shown);
+                if let Some(next) = page.next_offset {
+                    println!("more: --offset {next} (or --limit N)");
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn sql(db: &Path, text: &str, format: Format, max_rows: usize, timeout: Duration) -> anyhow::Result<ExitCode> {
-    let store = open(db)?;
-    let rows = macaroni_query::sql(&store, text, Limits { max_rows, timeout })?;
+    let limits = Limits { max_rows, timeout };
+    let rows = open(db, limits)?.sql(text, limits)?;
     print_rows(&rows, format).map(|_| ExitCode::SUCCESS)
 }
 
@@ -85,9 +135,17 @@ fn lineage_relations(names: &[String]) -> anyhow::Result<Vec<RelationKind>> {
     names
         .iter()
         .map(|r| {
-            RelationKind::parse(r)
-                .filter(|k| k.is_lineage())
-                .with_context(|| format!("`{r}` is not a lineage relation"))
+            RelationKind::parse(r).filter(|k| k.is_lineage()).ok_or_else(|| {
+                let names: Vec<&str> = (RelationKind::ALL.iter())
+                    .filter(|k| k.is_lineage())
+                    .map(|k| k.as_str())
+                    .collect();
+                RepoError::usage(format!(
+                    "`{r}` is not a lineage relation; use one of {}",
+                    names.join(", ")
+                ))
+                .into()
+            })
         })
         .collect()
 }
@@ -100,16 +158,14 @@ pub fn common_ancestors(
     format: LineageFormat,
 ) -> anyhow::Result<ExitCode> {
     if format == LineageFormat::Dot {
-        eprintln!("error: --common-with prints text, json or csv, not dot");
-        return Ok(ExitCode::from(2));
+        return Err(RepoError::usage("--common-with prints text, json or csv, not dot").into());
     }
-    let store = open(db)?;
     let options = LineageOptions {
         up: true,
         relations: lineage_relations(relations)?,
         max_depth: depth,
     };
-    let shared = macaroni_query::common_ancestors(&store, first, second, &options, Limits::default())?;
+    let shared = open(db, Limits::default())?.common_ancestors(first, second, &options)?;
     let rows: Vec<Vec<String>> = shared
         .iter()
         .map(|c| {
@@ -144,13 +200,12 @@ pub fn lineage(
     depth: u32,
     format: LineageFormat,
 ) -> anyhow::Result<ExitCode> {
-    let store = open(db)?;
     let options = LineageOptions {
         up,
         relations: lineage_relations(relations)?,
         max_depth: depth,
     };
-    let result = macaroni_query::lineage(&store, id, &options, Limits::default())?;
+    let result = open(db, Limits::default())?.lineage(id, &options)?;
     for cycle in &result.cycles {
         eprintln!(
             "warning: cycle in the data: {} {} {} leads back to {}",
@@ -212,8 +267,7 @@ pub fn timeout(ms: u64) -> Duration {
 }
 
 pub fn compare(db: &Path, ids: &[String], all: bool, format: Format) -> anyhow::Result<ExitCode> {
-    let store = open(db)?;
-    let comparison = macaroni_query::compare(&store, ids, all, Limits::default())?;
+    let comparison = open(db, Limits::default())?.compare(ids, all)?;
     let number = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v}"));
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&comparison)?),
@@ -290,41 +344,21 @@ pub fn select(
     format: Format,
 ) -> anyhow::Result<ExitCode> {
     let objectives = objectives(maximize, minimize);
-    if !(2..=3).contains(&objectives.len()) {
-        anyhow::bail!("give two or three objectives with --maximize / --minimize");
-    }
-    let store = open(db)?;
-    let front = match macaroni_query::pareto(&store, text, &objectives, Limits::default()) {
-        Ok(front) => front,
-        Err(err) => return report(err, text),
-    };
+    let front = (open(db, Limits::default())?.select(text, &objectives)).map_err(|e| in_query(e, text))?;
     match format {
-        Format::Json => {
-            let rows: Vec<serde_json::Value> = front
-                .iter()
-                .map(|p| {
-                    let mut row = serde_json::json!({"id": p.id, "name": p.name});
-                    for (o, v) in objectives.iter().zip(&p.values) {
-                        row[o.name.as_str()] = serde_json::json!(v);
-                    }
-                    row
-                })
-                .collect();
-            println!("{}", serde_json::to_string_pretty(&rows)?);
-        }
+        Format::Json => println!("{}", serde_json::to_string_pretty(&front)?),
         Format::Csv | Format::Table => {
             let mut header = vec!["id".to_string()];
             header.extend(
-                objectives
-                    .iter()
-                    .map(|o| format!("{} ({})", o.name, if o.maximize { "max" } else { "min" })),
+                (front.objectives.iter()).map(|o| format!("{} ({})", o.name, if o.maximize { "max" } else { "min" })),
             );
-            let rows: Vec<Vec<String>> = front
-                .iter()
+            let rows: Vec<Vec<String>> = (front.points.iter())
                 .map(|p| {
-                    std::iter::once(p.id.clone())
-                        .chain(p.values.iter().map(|v| format!("{v}")))
-                        .collect()
+                    let values = front
+                        .objectives
+                        .iter()
+                        .map(|o| p.values.get(&o.name).map_or(String::new(), |v| format!("{v}")));
+                    std::iter::once(p.id.clone()).chain(values).collect()
                 })
                 .collect();
             let header: Vec<&str> = header.iter().map(String::as_str).collect();
@@ -332,7 +366,7 @@ pub fn select(
                 output::print_csv(&header, &rows)?;
             } else {
                 println!("{}", output::table(&header, rows));
-                println!("{} model(s) on the Pareto front", front.len());
+                println!("{} model(s) on the Pareto front", front.points.len());
             }
         }
     }

@@ -119,7 +119,7 @@ fn a_changed_card_is_updated_and_the_old_value_kept() {
         &db,
         &["show", "hf:acme/cool-model", "--as-of", &between, "--format", "json"],
     )));
-    assert_eq!(before["license"], "mit");
+    assert_eq!(before["merged"]["license"], "mit");
 }
 
 fn utc_now() -> String {
@@ -262,10 +262,10 @@ fn bad_input_gives_warnings_not_panics_and_keeps_stored_data() {
     // --strict turns warnings into exit code 4.
     let strict = macaroni(&db, &["ingest", "hf-cards", cards.to_str().unwrap(), "--strict"]);
     assert_eq!(strict.status.code(), Some(4));
-    // An unknown id is exit code 5, an unknown reader a clear error.
+    // An unknown id is exit code 5, an unknown reader a usage error (2) that names the readers.
     assert_eq!(macaroni(&db, &["show", "hf:no/such-model"]).status.code(), Some(5));
     let unknown = macaroni(&db, &["ingest", "no-such-reader", cards.to_str().unwrap()]);
-    assert_eq!(unknown.status.code(), Some(1));
+    assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown reader"));
 }
 

@@ -541,9 +541,10 @@ fn with_unit(value: &str, at: usize, units: &[(&str, f64)]) -> Result<f64, Parse
 
 /// `2023`, `2023-01`, `2023-01-31`, or a full RFC 3339 time.
 fn date(value: &str, at: usize) -> Result<String, ParseError> {
-    let ok = value.len() >= 4
-        && value.len() <= 40
-        && value[..4].chars().all(|c| c.is_ascii_digit())
+    // Characters, not bytes: the value is user text and may hold any letter.
+    let ok = value.len() <= 40
+        && value.chars().count() >= 4
+        && value.chars().take(4).all(|c| c.is_ascii_digit())
         && value.chars().all(|c| c.is_ascii_alphanumeric() || "-:.+".contains(c));
     if ok {
         Ok(value.to_string())

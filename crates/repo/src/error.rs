@@ -22,6 +22,9 @@ pub enum RepoError {
     /// offset into the text the message is about, when there is one.
     #[error("{message}")]
     Usage { message: String, position: Option<usize> },
+    /// No inference plan satisfies the constraint; the message says how far off it is.
+    #[error("{0}")]
+    NoPlan(String),
     /// A read ran past its deadline and was stopped.
     #[error("the query ran longer than {0:?} and was stopped; narrow it or raise the time limit")]
     Timeout(Duration),

@@ -17,14 +17,18 @@ mod error;
 mod facets;
 pub mod hub;
 mod instant;
+mod pareto;
+pub mod plan;
+pub mod reports;
 mod search;
+mod stats;
 mod suggest;
 mod write;
 
 use std::path::{Path, PathBuf};
 
 use macaroni_format::{Kind, Record};
-use macaroni_query::{Comparison, LineageOptions, LineageResult, Objective, ParetoPoint};
+use macaroni_query::{Comparison, LineageOptions, LineageResult, Objective};
 use macaroni_store::{Limits, ReadOnly, Rows, Store};
 
 pub use entity::{AsOfDoc, EntityDoc};
@@ -33,8 +37,11 @@ pub use facets::{FacetCount, Facets};
 pub use instant::Instant;
 pub use macaroni_enrich::quality::QualityReport;
 pub use macaroni_query::{CommonAncestor, Edge};
-pub use macaroni_store::{FactVersion, Stats};
+pub use macaroni_store::FactVersion;
+pub use pareto::{FrontPoint, ObjectiveDoc, ParetoFront};
+pub use reports::{EnrichDoc, IngestDoc};
 pub use search::{ModelHit, SearchPage, SearchRequest};
+pub use stats::{StatsDoc, StorageCounts};
 pub use write::{IngestReport, Writer};
 
 /// A repository opened for reading.
@@ -125,23 +132,19 @@ impl Repo {
     }
 
     /// The Pareto front of the models a search matches, on two or three objectives.
-    pub fn select(&self, query: &str, objectives: &[Objective]) -> Result<Vec<ParetoPoint>> {
+    pub fn select(&self, query: &str, objectives: &[Objective]) -> Result<ParetoFront> {
         if !(2..=3).contains(&objectives.len()) {
             return Err(RepoError::usage(
                 "give two or three objectives (--maximize / --minimize), e.g. --maximize top1@imagenet-1k --minimize params",
             ));
         }
-        Ok(macaroni_query::pareto(&self.query, query, objectives, self.limits)?)
+        let points = macaroni_query::pareto(&self.query, query, objectives, self.limits)?;
+        Ok(ParetoFront::new(query, objectives, points))
     }
 
     /// Read-only SQL over the documented tables and views, under `limits`.
     pub fn sql(&self, text: &str, limits: Limits) -> Result<Rows> {
         Ok(macaroni_query::sql(&self.query, text, limits)?)
-    }
-
-    /// Counts per kind, relation type and zoo.
-    pub fn stats(&self) -> Result<Stats> {
-        Ok(self.store.stats()?)
     }
 
     /// Completeness per zoo and the contradictions found.

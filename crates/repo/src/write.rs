@@ -45,6 +45,11 @@ impl Writer {
         &mut self.store
     }
 
+    /// The store, for the optimiser's typed reads of a database being written.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// Reads files or folders with one reader and stores what they say, `batch` files per
     /// transaction; `on_file(done, total)` is called after each file (for progress).
     pub fn ingest_paths(

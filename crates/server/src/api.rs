@@ -10,9 +10,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use macaroni_format::RelationKind;
-use macaroni_query::{Comparison, LineageOptions, LineageResult, Objective, ParetoPoint};
+use macaroni_query::{Comparison, LineageOptions, LineageResult, Objective};
 use macaroni_repo::{
-    AsOfDoc, CommonAncestor, EntityDoc, Facets, Instant, ModelHit, QualityReport, SearchPage, SearchRequest, Stats,
+    AsOfDoc, CommonAncestor, EntityDoc, Facets, Instant, ModelHit, ParetoFront, QualityReport, SearchPage,
+    SearchRequest, StatsDoc,
 };
 use macaroni_store::Limits;
 use serde::{Deserialize, Serialize};
@@ -57,7 +58,7 @@ use crate::AppState;
         LineageDoc,
         CommonDoc,
         CompareDoc,
-        SelectDoc,
+        ParetoFront,
         StatsDoc,
         QualityDoc,
         macaroni_repo::hub::HubModel,
@@ -366,18 +367,13 @@ pub struct SelectParams {
     pub minimize: String,
 }
 
-/// The Pareto front: models no other matching model beats on every objective.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(value_type = Vec<Object>)]
-pub struct SelectDoc(Vec<ParetoPoint>);
-
 /// The Pareto front of a search's models on two or three objectives.
 #[utoipa::path(get, path = "/api/v1/select", params(SelectParams),
-    responses((status = 200, body = SelectDoc), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = ParetoFront), (status = 400, body = ErrorBody)))]
 async fn select(
     State(state): State<AppState>,
     Query(params): Query<SelectParams>,
-) -> Result<Json<SelectDoc>, ApiError> {
+) -> Result<Json<ParetoFront>, ApiError> {
     let list = |text: &str, maximize: bool| -> Vec<Objective> {
         text.split(',')
             .map(str::trim)
@@ -390,19 +386,15 @@ async fn select(
     };
     let mut objectives = list(&params.maximize, true);
     objectives.extend(list(&params.minimize, false));
-    let front = state.pool.run(move |repo| repo.select(&params.q, &objectives)).await?;
-    Ok(Json(SelectDoc(front)))
+    Ok(Json(
+        state.pool.run(move |repo| repo.select(&params.q, &objectives)).await?,
+    ))
 }
-
-/// Counts per kind, relation type and zoo.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(value_type = Object)]
-pub struct StatsDoc(Stats);
 
 /// Counts of entities per kind, relations per type, models per zoo, and history size.
 #[utoipa::path(get, path = "/api/v1/stats", responses((status = 200, body = StatsDoc)))]
 async fn stats(State(state): State<AppState>) -> Result<Json<StatsDoc>, ApiError> {
-    Ok(Json(StatsDoc(state.pool.run(|repo| repo.stats()).await?)))
+    Ok(Json(state.pool.run(|repo| repo.stats()).await?))
 }
 
 /// Completeness per zoo and contradictions.
