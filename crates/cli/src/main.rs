@@ -291,6 +291,12 @@ Examples:
         /// Database reads running at once.
         #[arg(long, default_value_t = 8)]
         connections: usize,
+        /// Write access logs as JSON lines (for log collectors) instead of text.
+        #[arg(long)]
+        log_json: bool,
+        /// Items per page of a Hub listing that gives no `limit` (pages follow the Link header).
+        #[arg(long, default_value_t = macaroni_repo::hub::DEFAULT_PAGE)]
+        hub_page_size: usize,
     },
     /// Print the JSON Schema of a Macaroni record.
     Schema,
@@ -571,7 +577,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             bind,
             timeout_ms,
             connections,
-        } => serve::run(&cli.db, bind, Duration::from_millis(timeout_ms.max(1)), connections),
+            log_json,
+            hub_page_size,
+        } => serve::run(
+            &cli.db,
+            serve::ServeRequest {
+                bind,
+                query_timeout: Duration::from_millis(timeout_ms.max(1)),
+                connections,
+                log_json,
+                hub_page_size,
+            },
+        ),
         Command::Schema => {
             println!("{}", serde_json::to_string_pretty(&macaroni_format::json_schema())?);
             Ok(ExitCode::SUCCESS)

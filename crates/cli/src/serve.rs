@@ -8,16 +8,38 @@ use std::time::Duration;
 
 use macaroni_server::{serve, ServerOptions};
 
-pub fn run(db: &Path, bind: SocketAddr, query_timeout: Duration, connections: usize) -> anyhow::Result<ExitCode> {
+/// How `macaroni serve` was asked to run.
+pub struct ServeRequest {
+    pub bind: SocketAddr,
+    pub query_timeout: Duration,
+    pub connections: usize,
+    /// Access logs as JSON lines instead of text.
+    pub log_json: bool,
+    pub hub_page_size: usize,
+}
+
+pub fn run(db: &Path, request: ServeRequest) -> anyhow::Result<ExitCode> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info"));
-    let _ = tracing_subscriber::fmt()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = if request.log_json {
+        logs.json().try_init()
+    } else {
+        logs.try_init()
+    };
+    let ServeRequest {
+        bind,
+        query_timeout,
+        connections,
+        hub_page_size,
+        ..
+    } = request;
     let mut options = ServerOptions::new(db.to_path_buf(), bind);
     options.query_timeout = query_timeout;
     options.connections = connections;
+    options.hub_page_size = hub_page_size.max(1);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(serve(options, |bound| {
         println!(

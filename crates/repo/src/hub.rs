@@ -49,6 +49,8 @@ pub struct HubListRequest {
     pub offset: usize,
     /// Include `cardData` (the Hub's `full=true` or `cardData=true`).
     pub card_data: bool,
+    /// Items per page when `limit` is not given (the Hub's is 1,000).
+    pub page_size: Option<usize>,
 }
 
 /// A file of a repository, as the Hub lists it.
@@ -193,6 +195,13 @@ fn commit_of(revision: Option<&str>, seed: &str) -> String {
 }
 
 impl HubListRequest {
+    /// Items on this page: `limit` when given, else the page size.
+    fn page_len(&self) -> usize {
+        (self.limit)
+            .unwrap_or(self.page_size.unwrap_or(DEFAULT_PAGE))
+            .clamp(1, MAX_LIMIT)
+    }
+
     /// The listing as a search-language query (see the module doc).
     pub fn to_query(&self) -> Result<Query> {
         let mut terms = Vec::new();
@@ -252,7 +261,7 @@ impl Repo {
     /// `GET /api/models`: one page of the listing.
     pub fn hub_models(&self, request: &HubListRequest) -> Result<HubPage<HubModel>> {
         let mut query = request.to_query()?;
-        let limit = request.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_LIMIT);
+        let limit = request.page_len();
         if request.offset >= MAX_LIMIT {
             return Ok(HubPage {
                 items: Vec::new(),
@@ -409,7 +418,7 @@ impl Repo {
 
     /// `GET /api/datasets`: datasets whose id or name contains `search`, by id.
     pub fn hub_datasets(&self, request: &HubListRequest) -> Result<HubPage<HubDataset>> {
-        let limit = request.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_LIMIT);
+        let limit = request.page_len();
         let pattern = format!("%{}%", request.search.clone().unwrap_or_default().to_lowercase());
         let author = request.author.as_ref().map(|a| format!("{}/%", a.to_lowercase()));
         let sql = "SELECT id FROM datasets WHERE (lower(id) LIKE ?1 OR lower(name) LIKE ?1)

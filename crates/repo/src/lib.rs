@@ -142,9 +142,21 @@ impl Repo {
         Ok(ParetoFront::new(query, objectives, points))
     }
 
-    /// Read-only SQL over the documented tables and views, under `limits`.
+    /// Read-only SQL over the documented tables and views, under `limits`. SQLite's complaints
+    /// about the statement (empty, syntax, no such table) are usage errors: the text is the
+    /// user's.
     pub fn sql(&self, text: &str, limits: Limits) -> Result<Rows> {
-        Ok(macaroni_query::sql(&self.query, text, limits)?)
+        match macaroni_query::sql(&self.query, text, limits) {
+            Err(macaroni_query::QueryError::Store(macaroni_store::StoreError::Sqlite(err)))
+                if matches!(
+                    err.sqlite_error_code(),
+                    None | Some(macaroni_store::SqliteErrorCode::Unknown)
+                ) =>
+            {
+                Err(RepoError::usage(err.to_string()))
+            }
+            other => Ok(other?),
+        }
     }
 
     /// Completeness per zoo and the contradictions found.

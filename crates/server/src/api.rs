@@ -4,7 +4,7 @@
 use std::hash::{Hash, Hasher};
 use std::time::Duration;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -19,7 +19,7 @@ use macaroni_store::Limits;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, Params};
 use crate::AppState;
 
 #[derive(OpenApi)]
@@ -124,7 +124,7 @@ pub struct SearchParams {
 #[utoipa::path(get, path = "/api/v1/search", params(SearchParams),
     responses((status = 200, body = SearchPage), (status = 400, description = "malformed query", body = ErrorBody),
               (status = 503, description = "past the deadline", body = ErrorBody)))]
-async fn search(State(state): State<AppState>, Query(params): Query<SearchParams>) -> Result<Response, ApiError> {
+async fn search(State(state): State<AppState>, Params(params): Params<SearchParams>) -> Result<Response, ApiError> {
     let request = SearchRequest {
         query: params.q.clone(),
         offset: params.offset,
@@ -164,7 +164,7 @@ pub struct FacetParams {
 /// How the matching models spread over tasks, licenses, libraries, zoos, datasets and sizes.
 #[utoipa::path(get, path = "/api/v1/facets", params(FacetParams),
     responses((status = 200, body = Facets), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
-async fn facets(State(state): State<AppState>, Query(params): Query<FacetParams>) -> Result<Json<Facets>, ApiError> {
+async fn facets(State(state): State<AppState>, Params(params): Params<FacetParams>) -> Result<Json<Facets>, ApiError> {
     Ok(Json(state.pool.run(move |repo| repo.facets(&params.q)).await?))
 }
 
@@ -182,11 +182,13 @@ pub struct EntityParams {
 /// evaluations, costs. Answers `If-None-Match` with 304 when unchanged.
 #[utoipa::path(get, path = "/api/v1/entity", params(EntityParams),
     responses((status = 200, body = EntityDoc), (status = 304, description = "unchanged since the ETag given"),
-              (status = 404, description = "unknown id, with the nearest ids", body = ErrorBody)))]
+              (status = 400, description = "malformed parameters", body = ErrorBody),
+              (status = 404, description = "unknown id, with the nearest ids", body = ErrorBody),
+              (status = 503, description = "past the deadline", body = ErrorBody)))]
 async fn entity(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(params): Query<EntityParams>,
+    Params(params): Params<EntityParams>,
 ) -> Result<Response, ApiError> {
     let doc = state
         .pool
@@ -229,8 +231,9 @@ pub struct AsOfParams {
 
 /// The merged record as it stood at an instant.
 #[utoipa::path(get, path = "/api/v1/entity/as-of", params(AsOfParams),
-    responses((status = 200, body = AsOfDoc), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn as_of(State(state): State<AppState>, Query(params): Query<AsOfParams>) -> Result<Json<AsOfDoc>, ApiError> {
+    responses((status = 200, body = AsOfDoc), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 503, body = ErrorBody)))]
+async fn as_of(State(state): State<AppState>, Params(params): Params<AsOfParams>) -> Result<Json<AsOfDoc>, ApiError> {
     let at = Instant::parse(&params.at)?;
     Ok(Json(state.pool.run(move |repo| repo.as_of(&params.id, at)).await?))
 }
@@ -275,10 +278,11 @@ pub struct LineageDoc(LineageResult);
 
 /// Ancestors or descendants of a model, as DAG edges.
 #[utoipa::path(get, path = "/api/v1/lineage", params(LineageParams),
-    responses((status = 200, body = LineageDoc), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = LineageDoc), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 503, body = ErrorBody)))]
 async fn lineage(
     State(state): State<AppState>,
-    Query(params): Query<LineageParams>,
+    Params(params): Params<LineageParams>,
 ) -> Result<Json<LineageDoc>, ApiError> {
     let up = match params.direction.as_deref() {
         None | Some("down") => false,
@@ -308,10 +312,11 @@ pub struct CommonDoc(Vec<CommonAncestor>);
 
 /// The ancestors two models share.
 #[utoipa::path(get, path = "/api/v1/common-ancestors", params(CommonParams),
-    responses((status = 200, body = CommonDoc), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = CommonDoc), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 503, body = ErrorBody)))]
 async fn common_ancestors(
     State(state): State<AppState>,
-    Query(params): Query<CommonParams>,
+    Params(params): Params<CommonParams>,
 ) -> Result<Json<CommonDoc>, ApiError> {
     let options = lineage_options(true, params.relations.as_deref(), params.depth)?;
     let shared = state
@@ -338,10 +343,11 @@ pub struct CompareDoc(Comparison);
 
 /// Models side by side on the benchmarks they share, best marked, with size, license and throughput.
 #[utoipa::path(get, path = "/api/v1/compare", params(CompareParams),
-    responses((status = 200, body = CompareDoc), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = CompareDoc), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 503, body = ErrorBody)))]
 async fn compare(
     State(state): State<AppState>,
-    Query(params): Query<CompareParams>,
+    Params(params): Params<CompareParams>,
 ) -> Result<Json<CompareDoc>, ApiError> {
     let ids: Vec<String> = params
         .ids
@@ -369,10 +375,10 @@ pub struct SelectParams {
 
 /// The Pareto front of a search's models on two or three objectives.
 #[utoipa::path(get, path = "/api/v1/select", params(SelectParams),
-    responses((status = 200, body = ParetoFront), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = ParetoFront), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn select(
     State(state): State<AppState>,
-    Query(params): Query<SelectParams>,
+    Params(params): Params<SelectParams>,
 ) -> Result<Json<ParetoFront>, ApiError> {
     let list = |text: &str, maximize: bool| -> Vec<Objective> {
         text.split(',')
@@ -392,7 +398,7 @@ async fn select(
 }
 
 /// Counts of entities per kind, relations per type, models per zoo, and history size.
-#[utoipa::path(get, path = "/api/v1/stats", responses((status = 200, body = StatsDoc)))]
+#[utoipa::path(get, path = "/api/v1/stats", responses((status = 200, body = StatsDoc), (status = 503, body = ErrorBody)))]
 async fn stats(State(state): State<AppState>) -> Result<Json<StatsDoc>, ApiError> {
     Ok(Json(state.pool.run(|repo| repo.stats()).await?))
 }
@@ -435,7 +441,7 @@ const SQL_MAX_ROWS: usize = 1_000;
 #[utoipa::path(get, path = "/api/v1/sql", params(SqlParams),
     responses((status = 200, body = SqlRows), (status = 400, description = "SQL error", body = ErrorBody),
               (status = 403, description = "not a read", body = ErrorBody), (status = 503, body = ErrorBody)))]
-async fn sql(State(state): State<AppState>, Query(params): Query<SqlParams>) -> Result<Json<SqlRows>, ApiError> {
+async fn sql(State(state): State<AppState>, Params(params): Params<SqlParams>) -> Result<Json<SqlRows>, ApiError> {
     let limits = Limits {
         max_rows: params.max_rows.unwrap_or(SQL_MAX_ROWS).clamp(1, SQL_MAX_ROWS),
         timeout: state.pool.limits().timeout.min(Duration::from_secs(5)),

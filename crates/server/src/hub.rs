@@ -41,8 +41,11 @@ fn number<T: std::str::FromStr>(key: &str, value: &str) -> Result<T, ApiError> {
 }
 
 /// The Hub's listing parameters; unknown ones are ignored, as the Hub does.
-fn list_request(pairs: &[(String, String)]) -> Result<HubListRequest, ApiError> {
-    let mut request = HubListRequest::default();
+fn list_request(pairs: &[(String, String)], page_size: usize) -> Result<HubListRequest, ApiError> {
+    let mut request = HubListRequest {
+        page_size: Some(page_size),
+        ..HubListRequest::default()
+    };
     for (key, value) in pairs {
         match key.as_str() {
             "search" => request.search = Some(value.clone()),
@@ -96,7 +99,7 @@ pub async fn list_models(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let pairs = pairs(raw.as_deref())?;
-    let request = list_request(&pairs)?;
+    let request = list_request(&pairs, state.hub_page_size)?;
     let page = state.pool.run(move |repo| repo.hub_models(&request)).await?;
     let mut response = Json(&page.items).into_response();
     if let Some(link) = page
@@ -135,7 +138,7 @@ pub async fn list_datasets(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let pairs = pairs(raw.as_deref())?;
-    let request = list_request(&pairs)?;
+    let request = list_request(&pairs, state.hub_page_size)?;
     let page = state.pool.run(move |repo| repo.hub_datasets(&request)).await?;
     let mut response = Json(&page.items).into_response();
     if let Some(link) = page

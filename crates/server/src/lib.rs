@@ -33,7 +33,9 @@ use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::LatencyUnit;
+use tracing::Level;
 
 pub use api::ApiDoc;
 pub use error::ApiError;
@@ -50,6 +52,8 @@ pub struct ServerOptions {
     pub request_timeout: Duration,
     /// Database reads running at once; more requests wait for a connection.
     pub connections: usize,
+    /// Items per page of a Hub listing that names no `limit` (the Hub's own is 1,000).
+    pub hub_page_size: usize,
 }
 
 impl ServerOptions {
@@ -60,6 +64,7 @@ impl ServerOptions {
             query_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(30),
             connections: 8,
+            hub_page_size: macaroni_repo::hub::DEFAULT_PAGE,
         }
     }
 }
@@ -72,12 +77,16 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 #[derive(Clone)]
 pub(crate) struct AppState {
     pool: Arc<Pool>,
+    hub_page_size: usize,
 }
 
 /// The application's routes and layers, for a repository that must already exist.
 pub fn router(options: &ServerOptions) -> Result<Router, ApiError> {
     let pool = Pool::open(&options.db, options.connections, options.query_timeout)?;
-    let state = AppState { pool: Arc::new(pool) };
+    let state = AppState {
+        pool: Arc::new(pool),
+        hub_page_size: options.hub_page_size,
+    };
     let cors = CorsLayer::new()
         .allow_methods([Method::GET, Method::HEAD])
         .allow_origin(Any)
@@ -95,7 +104,16 @@ pub fn router(options: &ServerOptions) -> Result<Router, ApiError> {
         ))
         .layer(CompressionLayer::new().gzip(true))
         .layer(cors)
-        .layer(TraceLayer::new_for_http()))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_request(())
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::INFO)
+                        .latency_unit(LatencyUnit::Micros),
+                ),
+        ))
 }
 
 /// Binds, then serves until SIGTERM or Ctrl-C; `on_ready` gets the bound address (port 0 picks
