@@ -42,7 +42,7 @@ for url in "http://127.0.0.1:$port/api/v1" "http://127.0.0.1:$datasette_port/-/v
 done
 
 # Warm the page cache and each server's connections.
-wrk -t2 -c8 -d5s -s scripts/bench-serve-mixed.lua "http://127.0.0.1:$port" > /dev/null
+wrk -t2 -c8 -d5s -s scripts/bench-serve.lua "http://127.0.0.1:$port" > /dev/null
 
 echo "| workload | connections | requests/s | p50 ms | p99 ms | errors |"
 echo "|---|---:|---:|---:|---:|---:|"
@@ -55,12 +55,12 @@ row() { # label connections url [script]
   printf '| %s | %s | %.0f | %.2f | %.2f | %s |\n' "$1" "$2" "$r_rps" "$r_p50_ms" "$r_p99_ms" "$r_errors"
 }
 for c in 1 8 64; do
-  row "macaroni mixed" "$c" "http://127.0.0.1:$port" scripts/bench-serve-mixed.lua
+  row "macaroni mixed" "$c" "http://127.0.0.1:$port" scripts/bench-serve.lua
 done
 sql="SELECT id, name, downloads FROM models WHERE task = 'text-classification' ORDER BY downloads DESC LIMIT 50"
 encoded=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$sql")
 name=$(basename "$db" .db)
 for c in 1 8 64; do
-  row "macaroni SQL" "$c" "http://127.0.0.1:$port/api/v1/sql?q=$encoded" scripts/bench-serve-sql.lua
-  row "Datasette SQL" "$c" "http://127.0.0.1:$datasette_port/$name.json?sql=$encoded&_shape=array" scripts/bench-serve-sql.lua
+  row "macaroni SQL" "$c" "http://127.0.0.1:$port/api/v1/sql?q=$encoded" scripts/bench-serve.lua
+  row "Datasette SQL" "$c" "http://127.0.0.1:$datasette_port/$name.json?sql=$encoded&_shape=array" scripts/bench-serve.lua
 done

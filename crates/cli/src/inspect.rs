@@ -29,7 +29,9 @@ pub fn show(db: &Path, id: &str, format: Format, history: bool, as_of: Option<&s
         return Ok(ExitCode::SUCCESS);
     }
     println!("{}  ({})", view.id, view.kind);
-    print_attributes(&view.merged, Some(&view.attribute_sources));
+    // With several sources, say which one each value comes from.
+    let sources = (view.statements.len() > 1).then_some(&view.attribute_sources);
+    print_attributes(&view.merged, sources);
     println!("\nSources ({}):", view.statements.len());
     for statement in &view.statements {
         let p = statement.provenance();
@@ -87,7 +89,7 @@ fn print_attributes(record: &Record, sources: Option<&BTreeMap<String, Provenanc
             _ => short(&cell(&value), 100),
         };
         match sources.and_then(|s| s.get(&key)) {
-            Some(p) => println!("  {key}: {text}  [{} {}]", p.method.as_str(), p.source.zoo),
+            Some(p) => println!("  {key}: {text}  [{} {}]", p.method.as_str(), p.source.uri),
             None => println!("  {key}: {text}"),
         }
     }

@@ -98,6 +98,8 @@ pub fn search(db: &Path, request: SearchRequest, format: Format, timeout: Durati
                 .collect();
             if format == Format::Csv {
                 output::print_csv(&header, &rows)?;
+            } else if rows.is_empty() {
+                println!("No model matches.");
             } else {
                 println!("{}", output::table(&header, rows));
                 let of = if page.total_exact {

@@ -1,37 +1,15 @@
 //! The `macaroni` binary end to end: the contract external checks rely on, idempotent ingest,
 //! history, export/import round trips and bad input.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::{json, macaroni, ok};
 use serde_json::Value;
 
 fn shared() -> Option<PathBuf> {
     macaroni_sources::shared_data_or_skip()
-}
-
-fn macaroni(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_macaroni"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("running macaroni")
-}
-
-fn ok(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("utf-8 output")
-}
-
-fn json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
 
 fn counts(report: &Value, change: &str) -> u64 {

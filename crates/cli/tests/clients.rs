@@ -6,31 +6,15 @@
 //! The Python tools come from the virtual environment `.ci/run` makes; `MACARONI_PYTHON` names
 //! its interpreter. Without it these tests skip with a message, except under `CI=true`.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 
+use common::{macaroni, ok_json};
 use macaroni_repo::hub::hub_model_id;
 use serde_json::{json, Value};
-
-fn macaroni(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_macaroni"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("running macaroni")
-}
-
-fn ok_json(output: Output) -> Value {
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("JSON output")
-}
 
 /// The interpreter of the environment with the Python clients, or `None` (skip) off CI.
 fn python() -> Option<PathBuf> {

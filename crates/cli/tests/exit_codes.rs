@@ -1,28 +1,14 @@
 //! Every exit code the README promises, each from the command a user would type, on the demo
 //! zoo (built by `quickstart`, so these run without the shared data).
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::OnceLock;
 
+use common::{code, macaroni, stderr};
 use serde_json::Value;
-
-fn macaroni(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_macaroni"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("running macaroni")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().unwrap_or(-1)
-}
 
 /// One demo database for all tests of this file (read commands never change it).
 fn demo() -> &'static Path {

@@ -8,7 +8,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use macaroni_repo::hub::{HubDataset, HubListRequest, HubModel};
+use macaroni_repo::hub::{HubDataset, HubListRequest, HubModel, HubPage};
 
 use crate::api::encode;
 use crate::error::{ApiError, ErrorBody};
@@ -98,14 +98,29 @@ pub async fn list_models(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
+    listing(state, headers, raw, "/api/models", |repo, request| {
+        repo.hub_models(request)
+    })
+    .await
+}
+
+/// One page of a Hub listing with the `Link` to the next.
+async fn listing<T, F>(
+    state: AppState,
+    headers: HeaderMap,
+    raw: Option<String>,
+    path: &str,
+    list: F,
+) -> Result<Response, ApiError>
+where
+    T: serde::Serialize + Send + 'static,
+    F: FnOnce(&macaroni_repo::Repo, &HubListRequest) -> macaroni_repo::Result<HubPage<T>> + Send + 'static,
+{
     let pairs = pairs(raw.as_deref())?;
     let request = list_request(&pairs, state.hub_page_size)?;
-    let page = state.pool.run(move |repo| repo.hub_models(&request)).await?;
+    let page = state.pool.run(move |repo| list(repo, &request)).await?;
     let mut response = Json(&page.items).into_response();
-    if let Some(link) = page
-        .next_offset
-        .and_then(|n| next_link(&headers, "/api/models", &pairs, n))
-    {
+    if let Some(link) = page.next_offset.and_then(|n| next_link(&headers, path, &pairs, n)) {
         response.headers_mut().insert(header::LINK, link);
     }
     Ok(response)
@@ -137,17 +152,10 @@ pub async fn list_datasets(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let pairs = pairs(raw.as_deref())?;
-    let request = list_request(&pairs, state.hub_page_size)?;
-    let page = state.pool.run(move |repo| repo.hub_datasets(&request)).await?;
-    let mut response = Json(&page.items).into_response();
-    if let Some(link) = page
-        .next_offset
-        .and_then(|n| next_link(&headers, "/api/datasets", &pairs, n))
-    {
-        response.headers_mut().insert(header::LINK, link);
-    }
-    Ok(response)
+    listing(state, headers, raw, "/api/datasets", |repo, request| {
+        repo.hub_datasets(request)
+    })
+    .await
 }
 
 /// One dataset in the Hub's shape.

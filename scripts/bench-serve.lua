@@ -1,6 +1,8 @@
--- wrk script: the mixed read workload of `scripts/bench-serve.sh` against `macaroni serve` on
--- the synthetic repository of `macaroni bench query` (models hf:org<i mod 5000>/model-<i>).
--- Each request picks one kind in turn: searches, a model page, lineage, facets, a Hub listing.
+-- wrk script of `scripts/bench-serve.sh`. Given a URL with a path, it sends that request again
+-- and again (the SQL comparison); given the bare server URL, the mixed read workload against
+-- `macaroni serve` on the synthetic repository of `macaroni bench query` (models
+-- hf:org<i mod 5000>/model-<i>): each request picks one kind in turn: searches, a model page,
+-- lineage, facets, a Hub listing.
 
 local models = 1000000
 local kinds = {
@@ -23,6 +25,9 @@ local kinds = {
 local counter = 0
 
 request = function()
+  if wrk.path ~= "/" then
+    return wrk.format("GET", wrk.path)
+  end
   counter = counter + 1
   local path = kinds[(counter % #kinds) + 1]()
   return wrk.format("GET", path)
