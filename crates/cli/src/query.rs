@@ -215,7 +215,7 @@ pub fn lineage(
         );
     }
     match format {
-        LineageFormat::Json => println!("{}", serde_json::to_string_pretty(&result.edges)?),
+        LineageFormat::Json => println!("{}", serde_json::to_string_pretty(&result)?),
         LineageFormat::Csv => {
             let rows: Vec<Vec<String>> = result
                 .edges

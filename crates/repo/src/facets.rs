@@ -1,7 +1,6 @@
 //! Facet counts of a search: how the matching models spread over tasks, licenses, libraries,
 //! zoos, training datasets and size buckets.
 
-use macaroni_store::SqlValue;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -41,43 +40,73 @@ const PARAMETER_BUCKETS: &str = "CASE WHEN m.parameters IS NULL THEN NULL
     WHEN m.parameters < 100000000 THEN '10M-100M' WHEN m.parameters < 1000000000 THEN '100M-1B'
     WHEN m.parameters < 10000000000 THEN '1B-10B' ELSE '>=10B' END";
 
+/// The facets counted over the models table, by the expression that gives each its value.
+const MODEL_FACETS: [(&str, &str); 5] = [
+    ("task", "m.task"),
+    ("license", "m.license"),
+    ("library", "m.library"),
+    ("zoo", "m.zoo"),
+    ("parameters", PARAMETER_BUCKETS),
+];
+
 impl Repo {
+    /// Every facet in one statement, so that the matching models are found once (a
+    /// materialised CTE) however many facets are counted over them.
     pub fn facets(&self, text: &str) -> Result<Facets> {
         let mut query = macaroni_query::parse(text)?;
         query.limit = TOTAL_CAP + 1;
         query.sort = None;
         let compiled = compile(&self.query, &query, self.limits)?;
-        let hits = format!("WITH hits AS (SELECT id FROM ({})) ", compiled.sql);
-        let over_models = |column: &str| {
-            format!("{hits}SELECT {column} AS value, COUNT(*) FROM hits JOIN models m ON m.id = hits.id GROUP BY 1")
-        };
-        let (models, complete) = self.count(&query)?;
-        Ok(Facets {
-            query: text.to_string(),
-            models,
-            complete,
-            task: self.facet(&over_models("m.task"), &compiled.params)?,
-            license: self.facet(&over_models("m.license"), &compiled.params)?,
-            library: self.facet(&over_models("m.library"), &compiled.params)?,
-            zoo: self.facet(&over_models("m.zoo"), &compiled.params)?,
-            dataset: self.facet(
-                &format!("{hits}SELECT r.object AS value, COUNT(DISTINCT r.subject) FROM hits JOIN relations r ON r.subject = hits.id AND r.relation = 'trained_on' GROUP BY 1"),
-                &compiled.params,
-            )?,
-            parameters: self.facet(&over_models(PARAMETER_BUCKETS), &compiled.params)?,
-        })
-    }
-
-    fn facet(&self, grouped: &str, params: &[SqlValue]) -> Result<Vec<FacetCount>> {
-        let sql = format!("SELECT * FROM ({grouped}) ORDER BY 2 DESC, 1 LIMIT {VALUES_PER_FACET}");
-        let rows = self.query.query(&sql, params, self.limits)?;
-        Ok(rows
-            .rows
+        let mut groups: Vec<String> = MODEL_FACETS
             .iter()
-            .map(|r| FacetCount {
-                value: r[0].as_str().map(str::to_string),
-                count: r[1].as_u64().unwrap_or(0),
+            .map(|(name, value)| {
+                format!("SELECT '{name}' AS facet, {value} AS value, COUNT(*) AS n FROM hits JOIN models m ON m.id = hits.id GROUP BY 2")
             })
-            .collect())
+            .collect();
+        groups.push(
+            "SELECT 'dataset', r.object, COUNT(DISTINCT r.subject) FROM hits JOIN relations r ON r.subject = hits.id AND r.relation = 'trained_on' GROUP BY 2".into(),
+        );
+        let mut parts = vec!["SELECT 'models', NULL, COUNT(*) FROM hits".to_string()];
+        parts.extend(
+            (groups.iter()).map(|g| format!("SELECT * FROM ({g} ORDER BY 3 DESC, 2 LIMIT {VALUES_PER_FACET})")),
+        );
+        let sql = format!(
+            "WITH hits AS MATERIALIZED (SELECT id FROM ({})) {}",
+            compiled.sql,
+            parts.join(" UNION ALL ")
+        );
+        let rows = self.query.query(&sql, &compiled.params, self.limits)?;
+        let mut facets = Facets {
+            query: text.to_string(),
+            models: 0,
+            complete: true,
+            task: Vec::new(),
+            license: Vec::new(),
+            library: Vec::new(),
+            zoo: Vec::new(),
+            dataset: Vec::new(),
+            parameters: Vec::new(),
+        };
+        for row in &rows.rows {
+            let count = row[2].as_u64().unwrap_or(0);
+            let entry = FacetCount {
+                value: row[1].as_str().map(str::to_string),
+                count,
+            };
+            match row[0].as_str() {
+                Some("models") => {
+                    facets.models = count.min(TOTAL_CAP as u64);
+                    facets.complete = count <= TOTAL_CAP as u64;
+                }
+                Some("task") => facets.task.push(entry),
+                Some("license") => facets.license.push(entry),
+                Some("library") => facets.library.push(entry),
+                Some("zoo") => facets.zoo.push(entry),
+                Some("dataset") => facets.dataset.push(entry),
+                Some("parameters") => facets.parameters.push(entry),
+                _ => {}
+            }
+        }
+        Ok(facets)
     }
 }
