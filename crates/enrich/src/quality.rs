@@ -28,7 +28,7 @@ pub const FIELDS: [(&str, u32); 9] = [
 ];
 
 /// Completeness scores of one zoo's models.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Distribution {
     pub models: usize,
     pub mean: f64,
@@ -40,7 +40,7 @@ pub struct Distribution {
 }
 
 /// One contradiction or gap, with the files that state the facts involved.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Flag {
     pub check: &'static str,
     pub subject: String,
@@ -48,7 +48,7 @@ pub struct Flag {
     pub files: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct QualityReport {
     pub completeness: BTreeMap<String, Distribution>,
     pub flags: Vec<Flag>,

@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::QueryError;
 
 /// What a model brings to a comparison besides its scores.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ModelSummary {
     pub id: String,
     pub name: Option<String>,
@@ -23,7 +23,7 @@ pub struct ModelSummary {
 }
 
 /// One benchmark (dataset, config, split, metric) and each model's best value on it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BenchmarkRow {
     pub dataset: String,
     pub config: Option<String>,
@@ -36,7 +36,7 @@ pub struct BenchmarkRow {
     pub best: Option<usize>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Comparison {
     pub models: Vec<ModelSummary>,
     pub benchmarks: Vec<BenchmarkRow>,

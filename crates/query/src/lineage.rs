@@ -19,7 +19,7 @@ pub struct LineageOptions {
 }
 
 /// One edge reached: `id` is the model found, `relation` and `from` the edge that reached it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Edge {
     pub id: String,
     pub relation: String,
@@ -31,7 +31,7 @@ pub struct Edge {
     pub confidence: f64,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct LineageResult {
     pub root: String,
     pub edges: Vec<Edge>,
@@ -125,7 +125,7 @@ fn leads_back(edges: &[Edge], edge: &Edge) -> bool {
 }
 
 /// A model both models descend from (or one of the two themselves), with the fewest hops from each.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CommonAncestor {
     pub id: String,
     pub depth_from_first: u32,

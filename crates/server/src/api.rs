@@ -55,12 +55,20 @@ use crate::AppState;
         AsOfDoc,
         SqlRows,
         Health,
-        LineageDoc,
-        CommonDoc,
-        CompareDoc,
+        LineageResult,
+        macaroni_query::Edge,
+        CommonAncestor,
+        Comparison,
+        macaroni_query::ModelSummary,
+        macaroni_query::BenchmarkRow,
         ParetoFront,
+        macaroni_repo::ObjectiveDoc,
+        macaroni_repo::FrontPoint,
         StatsDoc,
-        QualityDoc,
+        macaroni_repo::StorageCounts,
+        QualityReport,
+        macaroni_enrich::quality::Distribution,
+        macaroni_enrich::quality::Flag,
         macaroni_repo::hub::HubModel,
         macaroni_repo::hub::HubDataset,
         macaroni_repo::hub::Sibling
@@ -271,19 +279,14 @@ fn lineage_options(up: bool, relations: Option<&str>, depth: Option<u32>) -> Res
     })
 }
 
-/// The lineage DAG edges (`LineageResult`).
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(value_type = Object)]
-pub struct LineageDoc(LineageResult);
-
 /// Ancestors or descendants of a model, as DAG edges.
 #[utoipa::path(get, path = "/api/v1/lineage", params(LineageParams),
-    responses((status = 200, body = LineageDoc), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 200, body = LineageResult), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 503, body = ErrorBody)))]
 async fn lineage(
     State(state): State<AppState>,
     Params(params): Params<LineageParams>,
-) -> Result<Json<LineageDoc>, ApiError> {
+) -> Result<Json<LineageResult>, ApiError> {
     let up = match params.direction.as_deref() {
         None | Some("down") => false,
         Some("up") => true,
@@ -291,7 +294,7 @@ async fn lineage(
     };
     let options = lineage_options(up, params.relations.as_deref(), params.depth)?;
     let result = state.pool.run(move |repo| repo.lineage(&params.id, &options)).await?;
-    Ok(Json(LineageDoc(result)))
+    Ok(Json(result))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -305,25 +308,20 @@ pub struct CommonParams {
     pub depth: Option<u32>,
 }
 
-/// Ancestors two models share, nearest first.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(value_type = Vec<Object>)]
-pub struct CommonDoc(Vec<CommonAncestor>);
-
 /// The ancestors two models share.
 #[utoipa::path(get, path = "/api/v1/common-ancestors", params(CommonParams),
-    responses((status = 200, body = CommonDoc), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 200, body = Vec<CommonAncestor>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 503, body = ErrorBody)))]
 async fn common_ancestors(
     State(state): State<AppState>,
     Params(params): Params<CommonParams>,
-) -> Result<Json<CommonDoc>, ApiError> {
+) -> Result<Json<Vec<CommonAncestor>>, ApiError> {
     let options = lineage_options(true, params.relations.as_deref(), params.depth)?;
     let shared = state
         .pool
         .run(move |repo| repo.common_ancestors(&params.first, &params.second, &options))
         .await?;
-    Ok(Json(CommonDoc(shared)))
+    Ok(Json(shared))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -336,19 +334,14 @@ pub struct CompareParams {
     pub all: bool,
 }
 
-/// Models side by side on their shared benchmarks.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(value_type = Object)]
-pub struct CompareDoc(Comparison);
-
 /// Models side by side on the benchmarks they share, best marked, with size, license and throughput.
 #[utoipa::path(get, path = "/api/v1/compare", params(CompareParams),
-    responses((status = 200, body = CompareDoc), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 200, body = Comparison), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 503, body = ErrorBody)))]
 async fn compare(
     State(state): State<AppState>,
     Params(params): Params<CompareParams>,
-) -> Result<Json<CompareDoc>, ApiError> {
+) -> Result<Json<Comparison>, ApiError> {
     let ids: Vec<String> = params
         .ids
         .split(',')
@@ -357,7 +350,7 @@ async fn compare(
         .map(str::to_string)
         .collect();
     let comparison = state.pool.run(move |repo| repo.compare(&ids, params.all)).await?;
-    Ok(Json(CompareDoc(comparison)))
+    Ok(Json(comparison))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -403,15 +396,10 @@ async fn stats(State(state): State<AppState>) -> Result<Json<StatsDoc>, ApiError
     Ok(Json(state.pool.run(|repo| repo.stats()).await?))
 }
 
-/// Completeness per zoo and contradictions.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(value_type = Object)]
-pub struct QualityDoc(QualityReport);
-
 /// Completeness per zoo and the contradictions found, with the files that state them.
-#[utoipa::path(get, path = "/api/v1/quality", responses((status = 200, body = QualityDoc), (status = 503, body = ErrorBody)))]
-async fn quality(State(state): State<AppState>) -> Result<Json<QualityDoc>, ApiError> {
-    Ok(Json(QualityDoc(state.pool.run(|repo| repo.quality()).await?)))
+#[utoipa::path(get, path = "/api/v1/quality", responses((status = 200, body = QualityReport), (status = 503, body = ErrorBody)))]
+async fn quality(State(state): State<AppState>) -> Result<Json<QualityReport>, ApiError> {
+    Ok(Json(state.pool.run(|repo| repo.quality()).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
