@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.."
 db="${1:-/tmp/bq1m.db}"
 seconds="${2:-20}"
 port=18181
+uncached_port=18183
 datasette_port=18182
 
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
@@ -32,35 +33,40 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-RUST_LOG=warn "$bin" --db "$db" serve --bind "127.0.0.1:$port" --connections 8 > /dev/null &
+RUST_LOG=warn "$bin" --db "$db" serve --bind "127.0.0.1:$port" > /dev/null &
+pids+=($!)
+RUST_LOG=warn "$bin" --db "$db" serve --bind "127.0.0.1:$uncached_port" --no-cache > /dev/null &
 pids+=($!)
 "$venv/bin/datasette" serve --immutable "$db" --port "$datasette_port" --setting sql_time_limit_ms 5000 \
   --setting default_page_size 50 > /dev/null 2>&1 &
 pids+=($!)
-for url in "http://127.0.0.1:$port/api/v1" "http://127.0.0.1:$datasette_port/-/versions.json"; do
+for url in "http://127.0.0.1:$port/api/v1" "http://127.0.0.1:$uncached_port/api/v1" "http://127.0.0.1:$datasette_port/-/versions.json"; do
   for _ in $(seq 1 120); do curl -sf "$url" > /dev/null && break; sleep 0.5; done
 done
 
 # Warm the page cache and each server's connections.
-wrk -t2 -c8 -d5s -s scripts/bench-serve.lua "http://127.0.0.1:$port" > /dev/null
+wrk -t2 -c8 -d5s -s scripts/bench-serve.lua "http://127.0.0.1:$uncached_port" > /dev/null
 
 echo "| workload | connections | requests/s | p50 ms | p99 ms | errors |"
 echo "|---|---:|---:|---:|---:|---:|"
 row() { # label connections url [script]
   local threads=$(( $2 < 2 ? 1 : 2 ))
   local out
-  out=$(wrk -t"$threads" -c"$2" -d"${seconds}s" --latency -s "$4" "$3" | grep '^RESULT')
+  out=$(wrk -t"$threads" -c"$2" -d"${seconds}s" --timeout 30s --latency -s "$4" "$3" | grep '^RESULT')
   # shellcheck disable=SC2086
   eval "$(echo "${out#RESULT }" | tr ' ' '\n' | sed 's/^/r_/')"
   printf '| %s | %s | %.0f | %.2f | %.2f | %s |\n' "$1" "$2" "$r_rps" "$r_p50_ms" "$r_p99_ms" "$r_errors"
 }
 for c in 1 8 64; do
-  row "macaroni mixed" "$c" "http://127.0.0.1:$port" scripts/bench-serve.lua
+  row "macaroni mixed, answer cache" "$c" "http://127.0.0.1:$port" scripts/bench-serve.lua
+  row "macaroni mixed, --no-cache" "$c" "http://127.0.0.1:$uncached_port" scripts/bench-serve.lua
 done
-sql="SELECT id, name, downloads FROM models WHERE task = 'text-classification' ORDER BY downloads DESC LIMIT 50"
+# An index-served 50-row query: what both servers do is run it and encode the rows.
+sql="SELECT id, name, task, downloads FROM models ORDER BY downloads DESC LIMIT 50"
 encoded=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$sql")
 name=$(basename "$db" .db)
 for c in 1 8 64; do
-  row "macaroni SQL" "$c" "http://127.0.0.1:$port/api/v1/sql?q=$encoded" scripts/bench-serve.lua
+  row "macaroni SQL, answer cache" "$c" "http://127.0.0.1:$port/api/v1/sql?q=$encoded" scripts/bench-serve.lua
+  row "macaroni SQL, --no-cache" "$c" "http://127.0.0.1:$uncached_port/api/v1/sql?q=$encoded" scripts/bench-serve.lua
   row "Datasette SQL" "$c" "http://127.0.0.1:$datasette_port/$name.json?sql=$encoded&_shape=array" scripts/bench-serve.lua
 done

@@ -297,6 +297,9 @@ Examples:
         /// Items per page of a Hub listing that gives no `limit` (pages follow the Link header).
         #[arg(long, default_value_t = macaroni_repo::hub::DEFAULT_PAGE)]
         hub_page_size: usize,
+        /// Read every request from the database, even one asked a moment ago (no answer cache).
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Print the JSON Schema of a Macaroni record.
     Schema,
@@ -579,6 +582,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             connections,
             log_json,
             hub_page_size,
+            no_cache,
         } => serve::run(
             &cli.db,
             serve::ServeRequest {
@@ -587,6 +591,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 connections,
                 log_json,
                 hub_page_size,
+                cache: !no_cache,
             },
         ),
         Command::Schema => {

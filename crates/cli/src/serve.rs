@@ -16,6 +16,7 @@ pub struct ServeRequest {
     /// Access logs as JSON lines instead of text.
     pub log_json: bool,
     pub hub_page_size: usize,
+    pub cache: bool,
 }
 
 pub fn run(db: &Path, request: ServeRequest) -> anyhow::Result<ExitCode> {
@@ -34,12 +35,14 @@ pub fn run(db: &Path, request: ServeRequest) -> anyhow::Result<ExitCode> {
         query_timeout,
         connections,
         hub_page_size,
+        cache,
         ..
     } = request;
     let mut options = ServerOptions::new(db.to_path_buf(), bind);
     options.query_timeout = query_timeout;
     options.connections = connections;
     options.hub_page_size = hub_page_size.max(1);
+    options.cache = cache;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(serve(options, |bound| {
         println!(

@@ -96,7 +96,25 @@ pub fn compile_with(query: &Query, enricher: &Enricher, catalog: &dyn Catalog) -
         None => query.ranking_text().is_empty(),
         Some(sort) => matches!(sort.key, SortKey::Number(_)),
     };
-    compile_planned(query, enricher, catalog, ordered_scan, None)
+    compile_planned(query, enricher, catalog, ordered_scan, None, Order::Sorted)
+}
+
+/// Whether the compiled query sorts its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    Sorted,
+    /// Any `limit` matches: for counting and facets, where sorting (or walking an index in
+    /// order to avoid sorting) is work for nothing.
+    Unordered,
+}
+
+/// The models a query matches, at most `cap` of them, in no particular order (the first column
+/// is the model id). What `COUNT(*)` and facet counts run over.
+pub fn compile_match_set(query: &Query, enricher: &Enricher, catalog: &dyn Catalog, cap: usize) -> Compiled {
+    let mut unsorted = query.clone();
+    unsorted.sort = None;
+    unsorted.limit = cap;
+    compile_planned(&unsorted, enricher, catalog, false, None, Order::Unordered)
 }
 
 /// Sorting by `metric@dataset` computes every candidate's best value, which is slow when tens of
@@ -180,7 +198,7 @@ pub fn compile_with_floor(query: &Query, floor: f64, enricher: &Enricher, catalo
         expr: Some(expr),
         ..query.clone()
     };
-    Some(compile_planned(&narrowed, enricher, catalog, true, None))
+    Some(compile_planned(&narrowed, enricher, catalog, true, None, Order::Sorted))
 }
 
 /// Full text that every result must contain, ranked by relevance: FTS5 scores every match, and
@@ -198,7 +216,14 @@ pub fn compile_text_prefix(
     if query.required_text().is_empty() || !relevance {
         return None;
     }
-    Some(compile_planned(query, enricher, catalog, false, Some(depth)))
+    Some(compile_planned(
+        query,
+        enricher,
+        catalog,
+        false,
+        Some(depth),
+        Order::Sorted,
+    ))
 }
 
 /// `text_prefix`: keep only that many best-ranked matches of the required text (see
@@ -209,6 +234,7 @@ fn compile_planned(
     catalog: &dyn Catalog,
     ordered_scan: bool,
     text_prefix: Option<usize>,
+    order: Order,
 ) -> Compiled {
     let mut b = Builder {
         enricher,
@@ -218,9 +244,13 @@ fn compile_planned(
         params: Vec::new(),
     };
     let ranking = query.ranking_text();
-    let mut sql = String::from("SELECT m.id, m.name, m.zoo, m.task, m.license, m.parameters, m.downloads");
-    let (sort_column, order) = order_by(query, &ranking, &mut b);
-    if let Some(column) = &sort_column {
+    let (sort_column, order_clause) = order_by(query, &ranking, &mut b);
+    // A match set needs the ids only, which an index holds: no row of `models` is read for it.
+    let mut sql = match order {
+        Order::Unordered => String::from("SELECT m.id"),
+        Order::Sorted => String::from("SELECT m.id, m.name, m.zoo, m.task, m.license, m.parameters, m.downloads"),
+    };
+    if let (Some(column), Order::Sorted) = (&sort_column, order) {
         sql.push_str(&format!(", {column} AS sort_value"));
     }
     let required = query.required_text();
@@ -248,9 +278,13 @@ fn compile_planned(
         let condition = expression(expr, &mut b);
         sql.push_str(&format!(" WHERE {condition}"));
     }
+    if order == Order::Unordered {
+        sql.push_str(&format!(" LIMIT {}", query.limit));
+        return Compiled { sql, params: b.params };
+    }
     // Every order ends on the id, for a stable result; the numeric orders name it already.
-    let tie = if order.contains("m.id") { "" } else { ", m.id" };
-    sql.push_str(&format!(" ORDER BY {order}{tie} LIMIT {}", query.limit));
+    let tie = if order_clause.contains("m.id") { "" } else { ", m.id" };
+    sql.push_str(&format!(" ORDER BY {order_clause}{tie} LIMIT {}", query.limit));
     Compiled { sql, params: b.params }
 }
 

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::search::{compile, TOTAL_CAP};
+use crate::search::match_set;
 use crate::{Repo, Result};
 
 /// Values shown per facet, most frequent first.
@@ -16,6 +16,9 @@ pub struct FacetCount {
     pub value: Option<String>,
     pub count: u64,
 }
+
+/// Matches facets are counted over at most.
+pub const FACET_CAP: usize = 100_000;
 
 /// Counts over the models a query matches (the first 100,000 of them).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -53,18 +56,18 @@ impl Repo {
     /// Every facet in one statement, so that the matching models are found once (a
     /// materialised CTE) however many facets are counted over them.
     pub fn facets(&self, text: &str) -> Result<Facets> {
-        let mut query = macaroni_query::parse(text)?;
-        query.limit = TOTAL_CAP + 1;
-        query.sort = None;
-        let compiled = compile(&self.query, &query, self.limits)?;
+        let query = macaroni_query::parse(text)?;
+        let compiled = match_set(&self.query, &query, FACET_CAP, self.limits)?;
         let mut groups: Vec<String> = MODEL_FACETS
             .iter()
             .map(|(name, value)| {
-                format!("SELECT '{name}' AS facet, {value} AS value, COUNT(*) AS n FROM hits JOIN models m ON m.id = hits.id GROUP BY 2")
+                // CROSS JOIN keeps the (usually small) match set as the outer loop: without
+                // statistics on it, SQLite would rather walk all of `models` in facet order.
+                format!("SELECT '{name}' AS facet, {value} AS value, COUNT(*) AS n FROM hits CROSS JOIN models m ON m.id = hits.id GROUP BY 2")
             })
             .collect();
         groups.push(
-            "SELECT 'dataset', r.object, COUNT(DISTINCT r.subject) FROM hits JOIN relations r ON r.subject = hits.id AND r.relation = 'trained_on' GROUP BY 2".into(),
+            "SELECT 'dataset', r.object, COUNT(DISTINCT r.subject) FROM hits CROSS JOIN relations r ON r.subject = hits.id AND r.relation = 'trained_on' GROUP BY 2".into(),
         );
         let mut parts = vec!["SELECT 'models', NULL, COUNT(*) FROM hits".to_string()];
         parts.extend(
@@ -95,8 +98,9 @@ impl Repo {
             };
             match row[0].as_str() {
                 Some("models") => {
-                    facets.models = count.min(TOTAL_CAP as u64);
-                    facets.complete = count <= TOTAL_CAP as u64;
+                    // The match set stops at the cap: reaching it means there may be more.
+                    facets.models = count;
+                    facets.complete = count < FACET_CAP as u64;
                 }
                 Some("task") => facets.task.push(entry),
                 Some("license") => facets.license.push(entry),

@@ -12,6 +12,7 @@
 //! Reads never create, migrate or change a file: [`Repo::open_read`] refuses a missing or
 //! foreign file, and every read runs on SQLite's read-only connections under a time limit.
 
+mod browse;
 mod entity;
 mod error;
 mod facets;
@@ -31,6 +32,7 @@ use macaroni_format::{Kind, Record};
 use macaroni_query::{Comparison, LineageOptions, LineageResult, Objective};
 use macaroni_store::{Limits, ReadOnly, Rows, Store};
 
+pub use browse::{DatasetCount, Leaderboard, LeaderboardRow};
 pub use entity::{AsOfDoc, EntityDoc};
 pub use error::{RepoError, Result};
 pub use facets::{FacetCount, Facets};

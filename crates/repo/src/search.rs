@@ -8,8 +8,9 @@ use utoipa::ToSchema;
 
 use crate::{Repo, RepoError, Result};
 
-/// Matches counted at most for `total`; past it the count says "at least".
-pub(crate) const TOTAL_CAP: usize = 100_000;
+/// Matches counted at most for `total`; past it the count says "at least". As many as a search
+/// can page through, so every page it offers exists.
+pub(crate) const TOTAL_CAP: usize = MAX_LIMIT;
 
 /// One search request: the query text and the page wanted.
 #[derive(Debug, Clone, Default)]
@@ -46,7 +47,7 @@ pub struct SearchPage {
     pub hits: Vec<ModelHit>,
     /// The offset of the next page, when there is one.
     pub next_offset: Option<usize>,
-    /// Models matching in all (counted up to 100,000).
+    /// Models matching in all (counted up to 10,000).
     pub total: u64,
     /// False when `total` reached the counting cap: at least that many match.
     pub total_exact: bool,
@@ -103,10 +104,7 @@ impl Repo {
 
     /// How many models match (up to [`TOTAL_CAP`]), and whether that is all of them.
     pub(crate) fn count(&self, query: &Query) -> Result<(u64, bool)> {
-        let mut counted = query.clone();
-        counted.limit = TOTAL_CAP + 1;
-        counted.sort = None;
-        let compiled = compile(&self.query, &counted, self.limits)?;
+        let compiled = match_set(&self.query, query, TOTAL_CAP + 1, self.limits)?;
         let sql = format!("SELECT COUNT(*) FROM ({})", compiled.sql);
         let rows = self.query.query(&sql, &compiled.params, self.limits)?;
         let n = rows.rows.first().and_then(|r| r[0].as_u64()).unwrap_or(0);
@@ -141,11 +139,16 @@ impl Repo {
     }
 }
 
-/// The query compiled to SQL (its first column is the model id).
-pub(crate) fn compile(store: &ReadOnly, query: &Query, limits: Limits) -> Result<macaroni_query::Compiled> {
+/// The SQL of the (at most `cap`) models a query matches, unordered; the first column is the id.
+pub(crate) fn match_set(
+    store: &ReadOnly,
+    query: &Query,
+    cap: usize,
+    limits: Limits,
+) -> Result<macaroni_query::Compiled> {
     let enricher = macaroni_enrich::Enricher::shared()?;
     let catalog = macaroni_query::StoreCatalog::new(store, limits);
-    Ok(macaroni_query::compile_with(query, enricher, &catalog))
+    Ok(macaroni_query::compile_match_set(query, enricher, &catalog, cap))
 }
 
 /// The values a query gives one field, wherever they stand in it.

@@ -15,6 +15,7 @@
 //! gzipped on request; shutdown on SIGTERM or Ctrl-C lets requests in flight finish.
 
 mod api;
+mod cache;
 mod error;
 mod hub;
 mod pool;
@@ -54,6 +55,8 @@ pub struct ServerOptions {
     pub connections: usize,
     /// Items per page of a Hub listing that names no `limit` (the Hub's own is 1,000).
     pub hub_page_size: usize,
+    /// Answer repeated API requests from memory while the database is unchanged.
+    pub cache: bool,
 }
 
 impl ServerOptions {
@@ -65,6 +68,7 @@ impl ServerOptions {
             request_timeout: Duration::from_secs(30),
             connections: 8,
             hub_page_size: macaroni_repo::hub::DEFAULT_PAGE,
+            cache: true,
         }
     }
 }
@@ -91,11 +95,16 @@ pub fn router(options: &ServerOptions) -> Result<Router, ApiError> {
         .allow_methods([Method::GET, Method::HEAD])
         .allow_origin(Any)
         .expose_headers([axum::http::header::LINK, axum::http::header::ETAG]);
-    Ok(Router::new()
+    let mut app = Router::new()
         .merge(api::routes())
         .merge(hub::routes())
         .fallback(not_found)
-        .with_state(state)
+        .with_state(state);
+    if options.cache {
+        let cache = Arc::new(cache::ResponseCache::new(&options.db));
+        app = app.layer(middleware::from_fn_with_state(cache, cache::layer));
+    }
+    Ok(app
         .layer(middleware::from_fn(limit_url))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(

@@ -1,0 +1,120 @@
+//! Reads the web pages need beyond search and entities: what the repository holds at a glance,
+//! and a dataset's leaderboard.
+
+use macaroni_store::SqlValue;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::search::match_set;
+use crate::{Repo, Result};
+
+/// A dataset and how many evaluations name it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DatasetCount {
+    pub id: String,
+    pub name: Option<String>,
+    pub evaluations: u64,
+    pub models: u64,
+}
+
+/// One row of a leaderboard: a model's best value of one metric on one split of the dataset.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LeaderboardRow {
+    pub model: String,
+    pub name: Option<String>,
+    pub metric: String,
+    pub config: Option<String>,
+    pub split: Option<String>,
+    pub value: f64,
+    pub parameters: Option<i64>,
+    pub license: Option<String>,
+    pub zoo: Option<String>,
+}
+
+/// The models evaluated on a dataset, per metric and split, best first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Leaderboard {
+    pub dataset: String,
+    /// The search-language filter applied to the models, if any.
+    pub filter: String,
+    pub rows: Vec<LeaderboardRow>,
+    /// More rows existed than were returned.
+    pub truncated: bool,
+}
+
+/// Leaderboard rows returned at most.
+const LEADERBOARD_ROWS: usize = 1_000;
+
+impl Repo {
+    /// The datasets most evaluations are reported on.
+    pub fn top_datasets(&self, limit: usize) -> Result<Vec<DatasetCount>> {
+        let sql = "SELECT s.dataset_id, d.name, COUNT(*) AS evaluations, COUNT(DISTINCT s.model_id) AS models
+                   FROM evaluation_scores s LEFT JOIN datasets d ON d.id = s.dataset_id
+                   WHERE s.dataset_id IS NOT NULL GROUP BY s.dataset_id ORDER BY evaluations DESC, s.dataset_id LIMIT ?1";
+        let rows = self.query.query(sql, &[SqlValue::Integer(limit as i64)], self.limits)?;
+        Ok(rows
+            .rows
+            .iter()
+            .filter_map(|r| {
+                Some(DatasetCount {
+                    id: r[0].as_str()?.to_string(),
+                    name: r[1].as_str().map(str::to_string),
+                    evaluations: r[2].as_u64().unwrap_or(0),
+                    models: r[3].as_u64().unwrap_or(0),
+                })
+            })
+            .collect())
+    }
+
+    /// Each model's best value per metric, config and split on `dataset` (a canonical dataset
+    /// id), best first within each metric; `filter` (search language) narrows the models.
+    pub fn leaderboard(&self, dataset: &str, filter: &str) -> Result<Leaderboard> {
+        self.require(dataset)?;
+        let mut params = vec![SqlValue::Text(dataset.to_string())];
+        let narrowed = if filter.trim().is_empty() {
+            String::new()
+        } else {
+            let query = macaroni_query::parse(filter)?;
+            let compiled = match_set(&self.query, &query, crate::facets::FACET_CAP, self.limits)?;
+            params.extend(compiled.params);
+            format!(" AND s.model_id IN (SELECT id FROM ({}))", compiled.sql)
+        };
+        let sql = format!(
+            "SELECT s.model_id, m.name, s.metric_id, s.dataset_config, s.dataset_split, MAX(s.numeric_value) AS best,
+                    m.parameters, m.license, m.zoo
+             FROM evaluation_scores s JOIN models m ON m.id = s.model_id
+             WHERE s.dataset_id = ?1 AND s.numeric_value IS NOT NULL{narrowed}
+             GROUP BY s.model_id, s.metric_id, s.dataset_config, s.dataset_split
+             ORDER BY s.metric_id, s.dataset_config, s.dataset_split, best DESC, s.model_id
+             LIMIT {}",
+            LEADERBOARD_ROWS + 1
+        );
+        let found = self.query.query(&sql, &params, self.limits)?;
+        let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
+        let mut rows: Vec<LeaderboardRow> = found
+            .rows
+            .iter()
+            .filter_map(|r| {
+                Some(LeaderboardRow {
+                    model: r[0].as_str()?.to_string(),
+                    name: text(&r[1]),
+                    metric: r[2].as_str().unwrap_or_default().to_string(),
+                    config: text(&r[3]),
+                    split: text(&r[4]),
+                    value: r[5].as_f64()?,
+                    parameters: r[6].as_i64(),
+                    license: text(&r[7]),
+                    zoo: text(&r[8]),
+                })
+            })
+            .collect();
+        let truncated = rows.len() > LEADERBOARD_ROWS;
+        rows.truncate(LEADERBOARD_ROWS);
+        Ok(Leaderboard {
+            dataset: dataset.to_string(),
+            filter: filter.to_string(),
+            rows,
+            truncated,
+        })
+    }
+}
