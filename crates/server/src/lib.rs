@@ -18,6 +18,7 @@ mod api;
 mod cache;
 mod error;
 mod hub;
+mod pages;
 mod pool;
 
 use std::net::SocketAddr;
@@ -96,6 +97,7 @@ pub fn router(options: &ServerOptions) -> Result<Router, ApiError> {
         .allow_origin(Any)
         .expose_headers([axum::http::header::LINK, axum::http::header::ETAG]);
     let mut app = Router::new()
+        .merge(pages::routes())
         .merge(api::routes())
         .merge(hub::routes())
         .fallback(not_found)
@@ -105,6 +107,7 @@ pub fn router(options: &ServerOptions) -> Result<Router, ApiError> {
         app = app.layer(middleware::from_fn_with_state(cache, cache::layer));
     }
     Ok(app
+        .layer(middleware::from_fn(pages::security_headers))
         .layer(middleware::from_fn(limit_url))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(

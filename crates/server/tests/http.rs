@@ -302,3 +302,35 @@ fn a_repeated_request_sees_a_write_at_once() {
     assert_eq!(tags(), serde_json::json!(["rev1"]));
     assert_ne!(listing(), before);
 }
+
+#[test]
+fn pages_carry_a_strict_security_policy_and_escape_what_they_show() {
+    let f = fixture();
+    let addr = start(&f.db, Duration::from_secs(30));
+    for path in [
+        "/",
+        "/search?q=license:mit",
+        "/model?id=hf:acme/tuned-model",
+        "/sql?q=SELECT%201",
+        "/no-such-page",
+    ] {
+        let page = get(addr, path, &[]);
+        let csp = page.header("content-security-policy").unwrap_or_default();
+        assert!(
+            csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
+        if path != "/no-such-page" {
+            assert_eq!(page.status, 200, "{path}");
+            assert_eq!(page.header("x-content-type-options"), Some("nosniff"), "{path}");
+        }
+    }
+    // A query with markup comes back as text.
+    let search = get(addr, "/search?q=%3Cscript%3Ealert(1)%3C/script%3E", &[]);
+    assert!(!search.body.contains("<script>alert(1)"), "{}", search.body);
+    assert!(search.body.contains("&lt;script&gt;alert(1)"));
+    // An unknown model is a 404 page with the nearest ids.
+    let missing = get(addr, "/model?id=hf:acme/tuned-modle", &[]);
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("hf:acme/tuned-model"));
+}

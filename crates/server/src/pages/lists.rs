@@ -1,0 +1,276 @@
+//! The home page, search results with facets and paging, and a dataset's leaderboard.
+
+use axum::extract::State;
+use macaroni_repo::{FacetCount, RepoError, SearchRequest};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::{entity_link, human, page, search_href, PageError};
+use crate::error::Params;
+use crate::AppState;
+
+/// Queries offered on the home page.
+const EXAMPLES: [&str; 6] = [
+    "task:image-classification top1@imagenet-1k>=80 params<30M",
+    "task:text-classification license:permissive sort:downloads",
+    "\"question answering\" OR task:question-answering",
+    "descendant-of(hf:meta-llama/Llama-2-7b-hf)",
+    "zoo:timm sort:params:asc",
+    "library:transformers language:de",
+];
+
+pub async fn home(State(state): State<AppState>) -> Result<Markup, PageError> {
+    let (stats, datasets) = state
+        .pool
+        .run(|repo| Ok((repo.stats()?, repo.top_datasets(10)?)))
+        .await?;
+    let count = |kind: &str| stats.kinds.get(kind).copied().unwrap_or(0);
+    let body = html! {
+        h1 { "Machine-learning models from every zoo, in one place" }
+        p.lead {
+            (human(count("model"))) " models, " (human(count("dataset"))) " datasets, "
+            (human(count("evaluation"))) " evaluations and " (human(count("relation"))) " typed relations, each fact with its source."
+        }
+        form.big-search action="/search" method="get" role="search" {
+            input type="search" name="q" aria-label="Search models" autofocus placeholder="task:image-classification params<30M license:permissive";
+            button type="submit" { "Search" }
+        }
+        p { "Try: " @for (i, q) in EXAMPLES.iter().enumerate() { @if i > 0 { " · " } a href=(search_href(q)) { code { (q) } } } }
+        div.columns {
+            section {
+                h2 { "Models per zoo" }
+                table {
+                    tbody { @for (zoo, n) in &stats.models_by_zoo {
+                        tr { td { a href=(search_href(&format!("zoo:{zoo}"))) { (zoo) } } td.num { (human(*n)) } }
+                    } }
+                }
+            }
+            section {
+                h2 { "Most evaluated datasets" }
+                table {
+                    thead { tr { th { "dataset" } th.num { "evaluations" } th.num { "models" } } }
+                    tbody { @for d in &datasets {
+                        tr {
+                            td { a href=(format!("/dataset?{}", crate::api::encode(&[("id", &d.id)]))) { (d.name.clone().unwrap_or_else(|| d.id.clone())) } }
+                            td.num { (human(d.evaluations as i64)) } td.num { (human(d.models as i64)) }
+                        }
+                    } }
+                }
+            }
+        }
+    };
+    Ok(page("Home", Some("/api/v1/stats"), body))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub offset: usize,
+}
+
+/// Results per page.
+const PAGE: usize = 25;
+
+pub async fn search(State(state): State<AppState>, Params(query): Params<SearchQuery>) -> Result<Markup, PageError> {
+    let text = query.q.clone();
+    let request = SearchRequest {
+        query: text.clone(),
+        offset: query.offset,
+        limit: Some(PAGE),
+    };
+    let outcome = state
+        .pool
+        .run(move |repo| match repo.search(&request) {
+            Ok(results) => Ok(Ok((results, repo.facets(&request.query)?))),
+            Err(err @ RepoError::Usage { .. }) => Ok(Err(err)),
+            Err(err) => Err(err),
+        })
+        .await?;
+    let json = format!(
+        "/api/v1/search?{}",
+        crate::api::encode(&[("q", &text), ("offset", &query.offset.to_string())])
+    );
+    let body = match outcome {
+        Err(RepoError::Usage { message, position }) => html! {
+            h1 { "Search" }
+            (query_box(&text))
+            div.error role="alert" {
+                p { "This query cannot be read: " (message) }
+                @if let Some(at) = position {
+                    pre { (text) "\n" (" ".repeat(at.min(text.chars().count()))) "^" }
+                }
+            }
+            p { "Fields (" code { "task:" } ", " code { "license:" } ", " code { "zoo:" } ", ...), numbers (" code { "params<30M" } "), metrics (" code { "top1@imagenet-1k>=80" } "), lineage and AND/OR/NOT: docs/QUERY.md." }
+        },
+        Err(other) => return Err(other.into()),
+        Ok((results, facets)) => {
+            let first = if results.hits.is_empty() { 0 } else { results.offset + 1 };
+            let of = if results.total_exact {
+                human(results.total as i64)
+            } else {
+                format!("more than {}", human(results.total as i64))
+            };
+            html! {
+                h1 { "Search" }
+                (query_box(&text))
+                @for hint in &results.hints { p.hint { (hint) } }
+                div.results {
+                    aside.facets {
+                        (facet("Zoo", "zoo", &facets.zoo, &text))
+                        (facet("Task", "task", &facets.task, &text))
+                        (facet("License", "license", &facets.license, &text))
+                        (facet("Library", "library", &facets.library, &text))
+                        (facet("Training dataset", "dataset", &facets.dataset, &text))
+                        (size_facet(&facets.parameters, &text))
+                    }
+                    section {
+                        p.count { (first) "–" (results.offset + results.hits.len()) " of " (of) " models" }
+                        @if results.hits.is_empty() { p { "No model matches." } } @else {
+                            table.hits {
+                                thead { tr { th { "model" } th { "zoo" } th { "task" } th { "license" } th.num { "parameters" } th.num { "downloads" } } }
+                                tbody { @for hit in &results.hits {
+                                    tr {
+                                        td { (entity_link(&hit.id)) }
+                                        td { (hit.zoo.clone().unwrap_or_default()) }
+                                        td { (hit.task.clone().unwrap_or_default()) }
+                                        td { (hit.license.clone().unwrap_or_default()) }
+                                        td.num { (hit.parameters.map(human).unwrap_or_default()) }
+                                        td.num { (hit.downloads.map(human).unwrap_or_default()) }
+                                    }
+                                } }
+                            }
+                        }
+                        nav.pages {
+                            @if results.offset > 0 {
+                                a rel="prev" href=(format!("/search?{}", crate::api::encode(&[("q", &text), ("offset", &results.offset.saturating_sub(PAGE).to_string())]))) { "← Previous" }
+                            }
+                            @if let Some(next) = results.next_offset {
+                                a rel="next" href=(format!("/search?{}", crate::api::encode(&[("q", &text), ("offset", &next.to_string())]))) { "Next →" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page("Search", Some(&json), body))
+}
+
+fn query_box(text: &str) -> Markup {
+    html! {
+        form.big-search action="/search" method="get" role="search" {
+            input type="search" name="q" value=(text) aria-label="Search models";
+            button type="submit" { "Search" }
+        }
+    }
+}
+
+/// The query with one more term, as a link target.
+fn refined(text: &str, term: &str) -> String {
+    let query = if text.trim().is_empty() {
+        term.to_string()
+    } else {
+        format!("{} {term}", text.trim())
+    };
+    search_href(&query)
+}
+
+/// A field value as the search language writes it (quoted when it holds a space).
+fn term(field: &str, value: &str) -> String {
+    let value = value.trim_start_matches(&format!("{field}:")).to_string();
+    if value.contains(char::is_whitespace) {
+        format!("{field}:\"{value}\"")
+    } else {
+        format!("{field}:{value}")
+    }
+}
+
+fn facet(title: &str, field: &str, counts: &[FacetCount], text: &str) -> Markup {
+    html! {
+        @if counts.iter().any(|c| c.value.is_some()) {
+            details open {
+                summary { (title) }
+                ul { @for c in counts { @if let Some(value) = &c.value {
+                    li { a href=(refined(text, &term(field, value))) { (value.trim_start_matches(&format!("{field}:"))) } " " span.n { (human(c.count as i64)) } }
+                } } }
+            }
+        }
+    }
+}
+
+fn size_facet(counts: &[FacetCount], text: &str) -> Markup {
+    let bound = |bucket: &str| -> Option<&'static str> {
+        Some(match bucket {
+            "<1M" => "params<1M",
+            "1M-10M" => "params>=1M params<10M",
+            "10M-100M" => "params>=10M params<100M",
+            "100M-1B" => "params>=100M params<1B",
+            "1B-10B" => "params>=1B params<10B",
+            ">=10B" => "params>=10B",
+            _ => return None,
+        })
+    };
+    html! {
+        @if counts.iter().any(|c| c.value.is_some()) {
+            details open {
+                summary { "Parameters" }
+                ul { @for c in counts { @if let Some(b) = c.value.as_deref().and_then(|v| bound(v).map(|q| (v, q))) {
+                    li { a href=(refined(text, b.1)) { (b.0) } " " span.n { (human(c.count as i64)) } }
+                } } }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DatasetQuery {
+    pub id: String,
+    /// Search-language filter on the models.
+    #[serde(default)]
+    pub q: String,
+}
+
+pub async fn dataset(State(state): State<AppState>, Params(query): Params<DatasetQuery>) -> Result<Markup, PageError> {
+    let (id, filter) = (query.id.clone(), query.q.clone());
+    let board = state.pool.run(move |repo| repo.leaderboard(&id, &filter)).await?;
+    let mut metrics: Vec<(String, Option<String>, Option<String>)> = Vec::new();
+    for row in &board.rows {
+        let key = (row.metric.clone(), row.config.clone(), row.split.clone());
+        if !metrics.contains(&key) {
+            metrics.push(key);
+        }
+    }
+    let json = format!("/api/v1/entity?{}", crate::api::encode(&[("id", &board.dataset)]));
+    let body = html! {
+        h1 { "Leaderboard: " (board.dataset) }
+        p { (entity_link(&board.dataset)) " · " (board.rows.len()) " results" @if board.truncated { " (the first 1,000)" } }
+        form.inline action="/dataset" method="get" {
+            input type="hidden" name="id" value=(board.dataset);
+            label { "Only models matching " input type="search" name="q" value=(board.filter) placeholder="license:permissive params<100M"; }
+            button type="submit" { "Filter" }
+        }
+        @for (metric, config, split) in &metrics {
+            section {
+                h2 { (metric) @if let Some(c) = config { " · " (c) } @if let Some(s) = split { " · " (s) } }
+                table.leaderboard {
+                    thead { tr { th.num { "#" } th { "model" } th.num { "value" } th.num { "parameters" } th { "license" } th { "zoo" } } }
+                    tbody {
+                        @for (rank, row) in board.rows.iter().filter(|r| &r.metric == metric && &r.config == config && &r.split == split).enumerate() {
+                            tr {
+                                td.num { (rank + 1) }
+                                td { (entity_link(&row.model)) }
+                                td.num { (format!("{:.4}", row.value).trim_end_matches('0').trim_end_matches('.')) }
+                                td.num { (row.parameters.map(human).unwrap_or_default()) }
+                                td { (row.license.clone().unwrap_or_default()) }
+                                td { (row.zoo.clone().unwrap_or_default()) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page(&format!("Leaderboard {}", board.dataset), Some(&json), body))
+}
