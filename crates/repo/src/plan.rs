@@ -146,6 +146,16 @@ impl Repo {
     /// Chooses (and orders) the models that answer an inference query's predicates. No plan
     /// satisfying the constraint is [`RepoError::NoPlan`], with how far off the constraint is.
     pub fn plan(&self, request: &PlanRequest) -> Result<PlanAnswer> {
+        for (name, value) in [("max cost", request.max_cost), ("min accuracy", request.min_accuracy)] {
+            if value.is_some_and(|v| !v.is_finite() || v < 0.0) {
+                return Err(RepoError::usage(format!(
+                    "the {name} must be a finite number, 0 or more"
+                )));
+            }
+        }
+        if !request.relative_gap.is_finite() || request.relative_gap < 0.0 {
+            return Err(RepoError::usage("the relative gap must be a finite number, 0 or more"));
+        }
         let query = Query::parse(&request.query).map_err(|err| RepoError::Usage {
             position: (request.query.get(..err.position)).map(|before| before.chars().count()),
             message: err.to_string(),

@@ -91,6 +91,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/stats", get(stats))
         .route("/api/v1/quality", get(quality))
         .route("/api/v1/sql", get(sql))
+        .route("/api/v1/plan", get(plan))
 }
 
 /// What answers at `/api/v1`.
@@ -440,4 +441,50 @@ async fn sql(State(state): State<AppState>, Params(params): Params<SqlParams>) -
         rows: rows.rows,
         truncated: rows.truncated,
     }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PlanParams {
+    /// Labels joined with `&`, `|`, `~` and parentheses, e.g. `(bottle | tv) & chair`.
+    pub q: String,
+    /// Maximise accuracy among plans costing at most this.
+    pub max_cost: Option<f64>,
+    /// Minimise cost among plans at least this accurate (0..1).
+    pub min_accuracy: Option<f64>,
+    /// Charge models under short-circuit evaluation in the best execution order.
+    #[serde(default)]
+    pub order: bool,
+    /// The Pareto front of plans on accuracy and cost instead of one plan.
+    #[serde(default)]
+    pub pareto: bool,
+    /// The label taxonomy, when the repository holds several.
+    pub taxonomy: Option<String>,
+}
+
+/// Search time of one plan at most.
+const PLAN_TIME_LIMIT: Duration = Duration::from_secs(10);
+
+/// Chooses (and orders) the models that answer an inference query (docs/OPTIMIZER.md); 422 when
+/// no plan satisfies the constraint.
+#[utoipa::path(get, path = "/api/v1/plan", params(PlanParams),
+    responses((status = 200, body = macaroni_repo::plan::PlanAnswer), (status = 400, body = ErrorBody),
+              (status = 422, description = "no plan satisfies the constraint", body = ErrorBody),
+              (status = 503, body = ErrorBody)))]
+async fn plan(
+    State(state): State<AppState>,
+    Params(params): Params<PlanParams>,
+) -> Result<Json<macaroni_repo::plan::PlanAnswer>, ApiError> {
+    let request = macaroni_repo::plan::PlanRequest {
+        query: params.q,
+        max_cost: params.max_cost,
+        min_accuracy: params.min_accuracy,
+        ordered: params.order,
+        pareto: params.pareto,
+        taxonomy: params.taxonomy,
+        label_stats: None,
+        time_limit: PLAN_TIME_LIMIT,
+        relative_gap: macaroni_optimize::exact::DEFAULT_RELATIVE_GAP,
+    };
+    Ok(Json(state.pool.run(move |repo| repo.plan(&request)).await?))
 }

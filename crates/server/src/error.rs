@@ -47,6 +47,7 @@ impl ApiError {
             ApiError::Repo(RepoError::Denied(_)) => StatusCode::FORBIDDEN,
             ApiError::Repo(RepoError::Timeout(_)) | ApiError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
+            ApiError::Repo(RepoError::NoPlan(_)) => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -334,3 +334,36 @@ fn pages_carry_a_strict_security_policy_and_escape_what_they_show() {
     assert_eq!(missing.status, 404);
     assert!(missing.body.contains("hf:acme/tuned-model"));
 }
+
+#[test]
+fn plans_over_http_with_422_when_none_satisfies() {
+    let dir = tempfile::tempdir().unwrap();
+    let matrix = dir.path().join("matrix.csv");
+    std::fs::write(&matrix, "model,cost,person,car\nsmall,10,0.5,0.4\nlarge,100,0.9,0.8\n").unwrap();
+    let db = dir.path().join("plan.db");
+    let mut writer = Writer::open_write(&db).unwrap();
+    writer
+        .ingest_paths(
+            ReaderKind::ZooMatrix,
+            &[matrix],
+            Some("coco".into()),
+            10,
+            &mut |_, _| {},
+        )
+        .unwrap();
+    drop(writer);
+    let addr = start(&db, Duration::from_secs(30));
+    let plan = get(addr, "/api/v1/plan?q=person%20%26%20car&max_cost=200", &[]);
+    assert_eq!(plan.status, 200, "{}", plan.body);
+    let body = plan.json();
+    assert_eq!(body["optimal"], true);
+    assert_eq!(body["assignments"].as_array().unwrap().len(), 2);
+    assert!(body["cost"].as_f64().unwrap() <= 200.0);
+    let none = get(addr, "/api/v1/plan?q=person%20%26%20car&max_cost=5", &[]);
+    assert_eq!(none.status, 422);
+    assert!(none.json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("cheapest plan costs 10"));
+    assert_eq!(get(addr, "/api/v1/plan?q=(person&max_cost=5", &[]).status, 400);
+}
