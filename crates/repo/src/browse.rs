@@ -14,7 +14,15 @@ pub struct DatasetCount {
     pub id: String,
     pub name: Option<String>,
     pub evaluations: u64,
-    pub models: u64,
+}
+
+/// What the repository holds, at a glance: cheap enough for a home page at millions of models.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Summary {
+    /// Current entities per kind.
+    pub kinds: std::collections::BTreeMap<String, i64>,
+    pub models_by_zoo: std::collections::BTreeMap<String, i64>,
+    pub top_datasets: Vec<DatasetCount>,
 }
 
 /// One row of a leaderboard: a model's best value of one metric on one split of the dataset.
@@ -46,30 +54,50 @@ pub struct Leaderboard {
 const LEADERBOARD_ROWS: usize = 1_000;
 
 impl Repo {
-    /// The datasets most evaluations are reported on.
-    pub fn top_datasets(&self, limit: usize) -> Result<Vec<DatasetCount>> {
-        let sql = "SELECT s.dataset_id, d.name, COUNT(*) AS evaluations, COUNT(DISTINCT s.model_id) AS models
-                   FROM evaluation_scores s LEFT JOIN datasets d ON d.id = s.dataset_id
-                   WHERE s.dataset_id IS NOT NULL GROUP BY s.dataset_id ORDER BY evaluations DESC, s.dataset_id LIMIT ?1";
-        let rows = self.query.query(sql, &[SqlValue::Integer(limit as i64)], self.limits)?;
-        Ok(rows
-            .rows
-            .iter()
-            .filter_map(|r| {
-                Some(DatasetCount {
-                    id: r[0].as_str()?.to_string(),
-                    name: r[1].as_str().map(str::to_string),
-                    evaluations: r[2].as_u64().unwrap_or(0),
-                    models: r[3].as_u64().unwrap_or(0),
+    /// Counts per kind and zoo, and the `datasets` most evaluations are reported on (by the
+    /// dataset id as stated; each count reads one index).
+    pub fn summary(&self, datasets: usize) -> Result<Summary> {
+        let grouped = |sql: &str| -> Result<std::collections::BTreeMap<String, i64>> {
+            let rows = self.query.query(sql, &[], self.limits)?;
+            Ok(rows
+                .rows
+                .iter()
+                .filter_map(|r| Some((r[0].as_str()?.to_string(), r[1].as_i64()?)))
+                .collect())
+        };
+        let sql = "SELECT e.dataset_id, (SELECT name FROM datasets d WHERE d.id = e.dataset_id), e.n
+                   FROM (SELECT dataset_id, COUNT(*) AS n FROM evaluations WHERE dataset_id IS NOT NULL
+                         GROUP BY dataset_id ORDER BY n DESC, dataset_id LIMIT ?1) e";
+        let rows = self
+            .query
+            .query(sql, &[SqlValue::Integer(datasets as i64)], self.limits)?;
+        Ok(Summary {
+            kinds: grouped("SELECT kind, COUNT(*) FROM entities GROUP BY kind")?,
+            models_by_zoo: grouped("SELECT zoo, COUNT(*) FROM models WHERE zoo IS NOT NULL GROUP BY zoo")?,
+            top_datasets: (rows.rows.iter())
+                .filter_map(|r| {
+                    Some(DatasetCount {
+                        id: r[0].as_str()?.to_string(),
+                        name: r[1].as_str().map(str::to_string),
+                        evaluations: r[2].as_u64().unwrap_or(0),
+                    })
                 })
-            })
-            .collect())
+                .collect(),
+        })
     }
 
     /// Each model's best value per metric, config and split on `dataset` (a canonical dataset
     /// id), best first within each metric; `filter` (search language) narrows the models.
     pub fn leaderboard(&self, dataset: &str, filter: &str) -> Result<Leaderboard> {
-        self.require(dataset)?;
+        // A dataset that evaluations name need not be an entity of its own (yet).
+        let named = self.query.query(
+            "SELECT 1 FROM evaluation_scores WHERE dataset_id = ?1 LIMIT 1",
+            &[SqlValue::Text(dataset.to_string())],
+            self.limits,
+        )?;
+        if named.rows.is_empty() {
+            self.require(dataset)?;
+        }
         let mut params = vec![SqlValue::Text(dataset.to_string())];
         let narrowed = if filter.trim().is_empty() {
             String::new()

@@ -56,8 +56,14 @@ impl Repo {
     /// Every facet in one statement, so that the matching models are found once (a
     /// materialised CTE) however many facets are counted over them.
     pub fn facets(&self, text: &str) -> Result<Facets> {
+        self.facets_over(text, FACET_CAP)
+    }
+
+    /// [`Repo::facets`] over at most `cap` matches (a page that must answer fast counts fewer).
+    pub fn facets_over(&self, text: &str, cap: usize) -> Result<Facets> {
         let query = macaroni_query::parse(text)?;
-        let compiled = match_set(&self.query, &query, FACET_CAP, self.limits)?;
+        let cap = cap.clamp(1, FACET_CAP);
+        let compiled = match_set(&self.query, &query, cap, self.limits)?;
         let mut groups: Vec<String> = MODEL_FACETS
             .iter()
             .map(|(name, value)| {
@@ -100,7 +106,7 @@ impl Repo {
                 Some("models") => {
                     // The match set stops at the cap: reaching it means there may be more.
                     facets.models = count;
-                    facets.complete = count < FACET_CAP as u64;
+                    facets.complete = count < cap as u64;
                 }
                 Some("task") => facets.task.push(entry),
                 Some("license") => facets.license.push(entry),

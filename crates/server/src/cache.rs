@@ -4,7 +4,7 @@
 //! over; answering them from memory turns a database read of milliseconds into a lookup. The
 //! cache is emptied as soon as the database file or its write-ahead log changes (size or
 //! modification time, two `stat` calls per request), so an ingest or crawl is seen by the very
-//! next request. Only successful `GET`s of the JSON APIs are kept, without conditional headers,
+//! next request. Only successful `GET`s (pages and JSON; not card files) are kept, without conditional headers,
 //! bodies up to [`MAX_BODY`]. Past [`MAX_ENTRIES`] or [`MAX_BYTES`] the oldest entry not asked
 //! for since its last chance is evicted (the "second chance" clock): answers asked for again and
 //! again stay while one-off ones pass through.
@@ -115,8 +115,10 @@ impl ResponseCache {
 /// Whether a request may be answered from (and stored in) the cache.
 fn cacheable(request: &Request) -> bool {
     let path = request.uri().path();
+    // Pages too: a home page or a popular search is worth keeping. Model cards as files are
+    // not (they are large and asked for once).
     request.method() == Method::GET
-        && (path.starts_with("/api/v1/") || path.starts_with("/api/models") || path.starts_with("/api/datasets"))
+        && !path.contains("/resolve/")
         && !request.headers().contains_key(header::IF_NONE_MATCH)
         && !request.headers().contains_key(header::RANGE)
 }

@@ -20,11 +20,8 @@ const EXAMPLES: [&str; 6] = [
 ];
 
 pub async fn home(State(state): State<AppState>) -> Result<Markup, PageError> {
-    let (stats, datasets) = state
-        .pool
-        .run(|repo| Ok((repo.stats()?, repo.top_datasets(10)?)))
-        .await?;
-    let count = |kind: &str| stats.kinds.get(kind).copied().unwrap_or(0);
+    let summary = state.pool.run(|repo| repo.summary(10)).await?;
+    let count = |kind: &str| summary.kinds.get(kind).copied().unwrap_or(0);
     let body = html! {
         h1 { "Machine-learning models from every zoo, in one place" }
         p.lead {
@@ -40,7 +37,7 @@ pub async fn home(State(state): State<AppState>) -> Result<Markup, PageError> {
             section {
                 h2 { "Models per zoo" }
                 table {
-                    tbody { @for (zoo, n) in &stats.models_by_zoo {
+                    tbody { @for (zoo, n) in &summary.models_by_zoo {
                         tr { td { a href=(search_href(&format!("zoo:{zoo}"))) { (zoo) } } td.num { (human(*n)) } }
                     } }
                 }
@@ -48,11 +45,11 @@ pub async fn home(State(state): State<AppState>) -> Result<Markup, PageError> {
             section {
                 h2 { "Most evaluated datasets" }
                 table {
-                    thead { tr { th { "dataset" } th.num { "evaluations" } th.num { "models" } } }
-                    tbody { @for d in &datasets {
+                    thead { tr { th { "dataset" } th.num { "evaluations" } } }
+                    tbody { @for d in &summary.top_datasets {
                         tr {
                             td { a href=(format!("/dataset?{}", crate::api::encode(&[("id", &d.id)]))) { (d.name.clone().unwrap_or_else(|| d.id.clone())) } }
-                            td.num { (human(d.evaluations as i64)) } td.num { (human(d.models as i64)) }
+                            td.num { (human(d.evaluations as i64)) }
                         }
                     } }
                 }
@@ -72,6 +69,8 @@ pub struct SearchQuery {
 
 /// Results per page.
 const PAGE: usize = 25;
+/// Matches the facets of a results page are counted over (the JSON API counts up to 100,000).
+const PAGE_FACET_CAP: usize = 10_000;
 
 pub async fn search(State(state): State<AppState>, Params(query): Params<SearchQuery>) -> Result<Markup, PageError> {
     let text = query.q.clone();
@@ -83,7 +82,7 @@ pub async fn search(State(state): State<AppState>, Params(query): Params<SearchQ
     let outcome = state
         .pool
         .run(move |repo| match repo.search(&request) {
-            Ok(results) => Ok(Ok((results, repo.facets(&request.query)?))),
+            Ok(results) => Ok(Ok((results, repo.facets_over(&request.query, PAGE_FACET_CAP)?))),
             Err(err @ RepoError::Usage { .. }) => Ok(Err(err)),
             Err(err) => Err(err),
         })
@@ -118,6 +117,7 @@ pub async fn search(State(state): State<AppState>, Params(query): Params<SearchQ
                 @for hint in &results.hints { p.hint { (hint) } }
                 div.results {
                     aside.facets {
+                        @if !facets.complete { p.note { "Counted over the first " (human(PAGE_FACET_CAP as i64)) " matches." } }
                         (facet("Zoo", "zoo", &facets.zoo, &text))
                         (facet("Task", "task", &facets.task, &text))
                         (facet("License", "license", &facets.license, &text))
