@@ -89,6 +89,14 @@ impl Repo {
     /// Each model's best value per metric, config and split on `dataset` (a canonical dataset
     /// id), best first within each metric; `filter` (search language) narrows the models.
     pub fn leaderboard(&self, dataset: &str, filter: &str) -> Result<Leaderboard> {
+        // A raw name enrichment resolved is shown under its canonical dataset.
+        let canonical = self.query.query(
+            "SELECT canonical_id FROM canonical_ids WHERE raw_id = ?1 ORDER BY confidence DESC LIMIT 1",
+            &[SqlValue::Text(dataset.to_string())],
+            self.limits,
+        )?;
+        let resolved = canonical.rows.first().and_then(|r| r[0].as_str().map(str::to_string));
+        let dataset = resolved.as_deref().unwrap_or(dataset);
         // A dataset that evaluations name need not be an entity of its own (yet).
         let named = self.query.query(
             "SELECT 1 FROM evaluation_scores WHERE dataset_id = ?1 LIMIT 1",
@@ -144,5 +152,78 @@ impl Repo {
             rows,
             truncated,
         })
+    }
+}
+
+/// A documented table or view and its columns, for the SQL console.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TableDoc {
+    pub name: String,
+    /// `table` or `view`.
+    pub kind: String,
+    pub columns: Vec<String>,
+}
+
+/// Tables and views users query (docs/STORE.md); internal ones (FTS shadow tables, crawl state,
+/// SQLite's own) are left out.
+const DOCUMENTED: [&str; 14] = [
+    "models",
+    "datasets",
+    "evaluations",
+    "evaluation_scores",
+    "relations",
+    "lineage_edges",
+    "lineage_closure",
+    "canonical_ids",
+    "cost_measurements",
+    "training_runs",
+    "entities",
+    "statements",
+    "facts",
+    "sources",
+];
+
+impl Repo {
+    /// The best value stated for each (dataset id, metric id) among all models: what an
+    /// evaluation is compared with ("best in the repository").
+    pub fn best_values(&self, pairs: &[(String, String)]) -> Result<std::collections::BTreeMap<(String, String), f64>> {
+        let mut best = std::collections::BTreeMap::new();
+        for (dataset, metric) in pairs {
+            let rows = self.query.query(
+                "SELECT MAX(numeric_value) FROM evaluations WHERE dataset_id = ?1 AND metric_id = ?2",
+                &[SqlValue::Text(dataset.clone()), SqlValue::Text(metric.clone())],
+                self.limits,
+            )?;
+            if let Some(value) = rows.rows.first().and_then(|r| r[0].as_f64()) {
+                best.insert((dataset.clone(), metric.clone()), value);
+            }
+        }
+        Ok(best)
+    }
+
+    /// The documented tables and views with their columns.
+    pub fn tables(&self) -> Result<Vec<TableDoc>> {
+        let mut tables = Vec::new();
+        for name in DOCUMENTED {
+            let kind = self.query.query(
+                "SELECT type FROM sqlite_schema WHERE name = ?1",
+                &[SqlValue::Text(name.to_string())],
+                self.limits,
+            )?;
+            let Some(kind) = kind.rows.first().and_then(|r| r[0].as_str().map(str::to_string)) else {
+                continue;
+            };
+            let columns = self
+                .query
+                .query(&format!("PRAGMA table_info({name})"), &[], self.limits)?;
+            tables.push(TableDoc {
+                name: name.to_string(),
+                kind,
+                columns: (columns.rows.iter())
+                    .filter_map(|r| r[1].as_str().map(str::to_string))
+                    .collect(),
+            });
+        }
+        Ok(tables)
     }
 }

@@ -32,7 +32,7 @@ use macaroni_format::{Kind, Record};
 use macaroni_query::{Comparison, LineageOptions, LineageResult, Objective};
 use macaroni_store::{Limits, ReadOnly, Rows, Store};
 
-pub use browse::{DatasetCount, Leaderboard, LeaderboardRow, Summary};
+pub use browse::{DatasetCount, Leaderboard, LeaderboardRow, Summary, TableDoc};
 pub use entity::{AsOfDoc, EntityDoc};
 pub use error::{RepoError, Result};
 pub use facets::{FacetCount, Facets};

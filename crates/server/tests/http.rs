@@ -329,6 +329,12 @@ fn pages_carry_a_strict_security_policy_and_escape_what_they_show() {
     let search = get(addr, "/search?q=%3Cscript%3Ealert(1)%3C/script%3E", &[]);
     assert!(!search.body.contains("<script>alert(1)"), "{}", search.body);
     assert!(search.body.contains("&lt;script&gt;alert(1)"));
+    // The SQL console lists the tables and downloads rows as CSV.
+    let console = get(addr, "/sql", &[]);
+    assert!(console.body.contains("evaluation_scores") && console.body.contains("model_id"));
+    let csv = get(addr, "/sql.csv?q=SELECT%20COUNT(*)%20AS%20n%20FROM%20models", &[]);
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert_eq!(csv.body, "n\n3\n");
     // An unknown model is a 404 page with the nearest ids.
     let missing = get(addr, "/model?id=hf:acme/tuned-modle", &[]);
     assert_eq!(missing.status, 404);

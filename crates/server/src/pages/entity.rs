@@ -45,10 +45,11 @@ pub async fn model(State(state): State<AppState>, Params(query): Params<EntityQu
     }
     let id = query.id.clone();
     let with_history = query.history;
-    let (doc, ancestors, descendants) = state
+    let (doc, ancestors, descendants, best) = state
         .pool
         .run(move |repo| {
             let doc = repo.entity(&id, with_history)?;
+            let best = repo.best_values(&evaluation_keys(&doc.evaluations))?;
             let (mut up, mut down) = (None, None);
             if doc.kind == "model" {
                 let options = |up| LineageOptions {
@@ -59,7 +60,7 @@ pub async fn model(State(state): State<AppState>, Params(query): Params<EntityQu
                 up = Some(repo.lineage(&id, &options(true))?);
                 down = Some(repo.lineage(&id, &options(false))?);
             }
-            Ok((doc, up, down))
+            Ok((doc, up, down, best))
         })
         .await?;
     let json = format!(
@@ -88,7 +89,8 @@ pub async fn model(State(state): State<AppState>, Params(query): Params<EntityQu
                 (trusted(svg))
             }
         }
-        (evaluations(&doc.evaluations))
+        (same_model_elsewhere(&doc))
+        (evaluations(&doc.evaluations, &best))
         (costs(&doc.costs))
         (relations("Relations", &doc.outgoing, true))
         (relations("Referenced by", &doc.incoming, false))
@@ -156,7 +158,49 @@ fn card_section(record: &Record) -> Markup {
     }
 }
 
-fn evaluations(records: &[Record]) -> Markup {
+/// The (dataset id, metric id) of an evaluation, as the store derives them.
+fn evaluation_key(e: &macaroni_format::Evaluation) -> Option<(String, String)> {
+    let metric = e.metric.metric_type.as_deref().or(e.metric.name.as_deref())?;
+    Some((e.dataset.id.clone()?, macaroni_format::id::metric(metric)))
+}
+
+fn evaluation_keys(records: &[Record]) -> Vec<(String, String)> {
+    let mut keys: Vec<(String, String)> = records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Evaluation(e) => evaluation_key(e),
+            _ => None,
+        })
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// The same model in other zoos (`same_as`, either way).
+fn same_model_elsewhere(doc: &EntityDoc) -> Markup {
+    let others: Vec<&str> = (doc.outgoing.iter().map(|r| (r, true)))
+        .chain(doc.incoming.iter().map(|r| (r, false)))
+        .filter_map(|(r, outgoing)| match r {
+            Record::Relation(rel) if rel.relation == macaroni_format::RelationKind::SameAs => Some(if outgoing {
+                rel.object.as_str()
+            } else {
+                rel.subject.as_str()
+            }),
+            _ => None,
+        })
+        .collect();
+    html! {
+        @if !others.is_empty() {
+            section {
+                h2 { "The same model elsewhere" }
+                ul { @for id in others { li { (entity_link(id)) } } }
+            }
+        }
+    }
+}
+
+fn evaluations(records: &[Record], best: &std::collections::BTreeMap<(String, String), f64>) -> Markup {
     let mut rows: Vec<&macaroni_format::Evaluation> = records
         .iter()
         .filter_map(|r| match r {
@@ -173,7 +217,7 @@ fn evaluations(records: &[Record]) -> Markup {
             section {
                 h2 { "Evaluations (" (rows.len()) ")" }
                 table {
-                    thead { tr { th { "dataset" } th { "config" } th { "split" } th { "metric" } th.num { "value" } th { "from" } } }
+                    thead { tr { th { "dataset" } th { "config" } th { "split" } th { "metric" } th.num { "value" } th { "best in the repository" } th { "from" } } }
                     tbody {
                         @for e in rows {
                             tr {
@@ -187,6 +231,14 @@ fn evaluations(records: &[Record]) -> Markup {
                                 td { (e.dataset.split.as_ref().map(cell).unwrap_or_default()) }
                                 td { (e.metric.name.clone().or(e.metric.metric_type.clone()).unwrap_or_default()) }
                                 td.num { (cell(&e.value)) }
+                                @let top = evaluation_key(e).and_then(|k| best.get(&k).copied());
+                                td.num.best[top.is_some() && top == e.numeric_value] {
+                                    @match top {
+                                        Some(v) if Some(v) == e.numeric_value => "this model",
+                                        Some(v) => (v),
+                                        None => "",
+                                    }
+                                }
                                 td.provenance { (provenance_line(&e.provenance)) }
                             }
                         }

@@ -127,6 +127,10 @@ pub async fn search(State(state): State<AppState>, Params(query): Params<SearchQ
                     }
                     section {
                         p.count { (first) "–" (results.offset + results.hits.len()) " of " (of) " models" }
+                        nav.sorts aria-label="Sort" {
+                            "Sort: "
+                            @for (label, sort) in SORTS { a href=(search_href(&with_sort(&text, sort))) { (label) } " " }
+                        }
                         @if results.hits.is_empty() { p { "No model matches." } } @else {
                             table.hits {
                                 thead { tr { th { "model" } th { "zoo" } th { "task" } th { "license" } th.num { "parameters" } th.num { "downloads" } } }
@@ -156,6 +160,25 @@ pub async fn search(State(state): State<AppState>, Params(query): Params<SearchQ
         }
     };
     Ok(page("Search", Some(&json), body))
+}
+
+/// Orders offered above the results: (label, `sort:` term; empty for the query's own).
+const SORTS: [(&str, &str); 6] = [
+    ("relevance / downloads", ""),
+    ("downloads", "sort:downloads"),
+    ("likes", "sort:likes"),
+    ("newest", "sort:created"),
+    ("smallest", "sort:params:asc"),
+    ("name", "sort:name"),
+];
+
+/// The query with its `sort:` term replaced by `sort` (removed when empty).
+fn with_sort(text: &str, sort: &str) -> String {
+    let mut words: Vec<&str> = text.split_whitespace().filter(|w| !w.starts_with("sort:")).collect();
+    if !sort.is_empty() {
+        words.push(sort);
+    }
+    words.join(" ")
 }
 
 fn query_box(text: &str) -> Markup {

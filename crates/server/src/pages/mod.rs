@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/select", get(tools::select))
         .route("/plan", get(tools::plan))
         .route("/sql", get(tools::sql))
+        .route("/sql.csv", get(tools::sql_csv))
         .route("/static/style.css", get(style))
 }
 

@@ -326,8 +326,15 @@ pub async fn sql(State(state): State<AppState>, Params(query): Params<SqlQuery>)
         }
         p.note { "Tables: models, datasets, evaluations, relations, cost_measurements, training_runs, entities, statements, facts, sources; views: evaluation_scores, lineage_edges, canonical_ids; lineage_closure. Writes are refused; at most " (SQL_ROWS) " rows, 5 s." }
     };
+    let tables = state.pool.run(|repo| repo.tables()).await?;
+    let schema = html! {
+        details.schema {
+            summary { "Tables and views (" (tables.len()) ")" }
+            dl { @for t in &tables { dt { code { (t.name) } " " span.n { (t.kind) } } dd { (t.columns.join(", ")) } } }
+        }
+    };
     if query.q.trim().is_empty() {
-        return Ok(page("SQL", None, html! { h1 { "SQL console" } (form) }));
+        return Ok(page("SQL", None, html! { h1 { "SQL console" } (form) (schema) }));
     }
     let text = query.q.clone();
     let limits = Limits {
@@ -339,7 +346,8 @@ pub async fn sql(State(state): State<AppState>, Params(query): Params<SqlQuery>)
     let result = match usage_or_fail(outcome)? {
         Err(message) => problem(&message),
         Ok(rows) => html! {
-            p { (rows.rows.len()) " row(s)" @if rows.truncated { " (cut at " (SQL_ROWS) ")" } " · " a href=(json) { "as JSON" } }
+            p { (rows.rows.len()) " row(s)" @if rows.truncated { " (cut at " (SQL_ROWS) ")" } " · " a href=(json) { "as JSON" }
+                " · " a href=(format!("/sql.csv?{}", crate::api::encode(&[("q", &query.q)]))) { "as CSV" } }
             div.scroll { table {
                 thead { tr { @for c in &rows.columns { th { (c) } } } }
                 tbody { @for row in &rows.rows { tr { @for v in row {
@@ -348,5 +356,47 @@ pub async fn sql(State(state): State<AppState>, Params(query): Params<SqlQuery>)
             } }
         },
     };
-    Ok(page("SQL", Some(&json), html! { h1 { "SQL console" } (form) (result) }))
+    Ok(page(
+        "SQL",
+        Some(&json),
+        html! { h1 { "SQL console" } (form) (result) (schema) },
+    ))
+}
+
+/// The console's rows as a CSV download (the same limits).
+pub async fn sql_csv(
+    State(state): State<AppState>,
+    Params(query): Params<SqlQuery>,
+) -> Result<axum::response::Response, PageError> {
+    use axum::response::IntoResponse;
+    let limits = Limits {
+        max_rows: SQL_ROWS,
+        timeout: Duration::from_secs(5),
+    };
+    let text = query.q.clone();
+    let rows = state.pool.run(move |repo| repo.sql(&text, limits)).await?;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let cell = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let written = out
+        .write_record(&rows.columns)
+        .and_then(|_| rows.rows.iter().try_for_each(|r| out.write_record(r.iter().map(cell))));
+    let body = match (written, out.into_inner()) {
+        (Ok(()), Ok(body)) => body,
+        _ => return Err(PageError(crate::ApiError::Internal("writing CSV".into()))),
+    };
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"macaroni.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }
