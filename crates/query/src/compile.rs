@@ -108,9 +108,56 @@ enum Order {
     Unordered,
 }
 
+/// A conjunction with a relation term (`task:`, `license:`, `publisher:`, ...) and no required
+/// text: its relation's index drives, walked in index order and stopped at `cap`, each holder
+/// checked against the other terms. Otherwise SQLite would first collect every holder of the
+/// relation (hundreds of thousands for a broad task) before the count could stop.
+fn relation_driven_match_set(
+    query: &Query,
+    enricher: &Enricher,
+    catalog: &dyn Catalog,
+    cap: usize,
+) -> Option<Compiled> {
+    if !query.required_text().is_empty() {
+        return None;
+    }
+    let items: Vec<&Expr> = match query.expr.as_ref()? {
+        Expr::And(items) => items.iter().collect(),
+        other => vec![other],
+    };
+    let (driver, relation, objects) = items.iter().enumerate().find_map(|(i, e)| match e {
+        Expr::Term(Term::Field { field, value }) => relation_target(*field, value, enricher).map(|(r, o)| (i, r, o)),
+        _ => None,
+    })?;
+    let mut b = Builder {
+        enricher,
+        catalog,
+        ordered_scan: true,
+        limit: cap,
+        params: Vec::new(),
+    };
+    let list = b.list(&objects);
+    // CROSS JOIN keeps the relation index as the outer loop.
+    let mut sql = format!(
+        "SELECT DISTINCT m.id FROM relations r CROSS JOIN models m ON m.id = r.subject WHERE r.object IN ({list}) AND r.relation = '{}'",
+        relation.as_str()
+    );
+    for (i, item) in items.iter().enumerate() {
+        if i != driver {
+            let condition = expression(item, &mut b);
+            sql.push_str(&format!(" AND {condition}"));
+        }
+    }
+    sql.push_str(&format!(" LIMIT {cap}"));
+    Some(Compiled { sql, params: b.params })
+}
+
 /// The models a query matches, at most `cap` of them, in no particular order (the first column
 /// is the model id). What `COUNT(*)` and facet counts run over.
 pub fn compile_match_set(query: &Query, enricher: &Enricher, catalog: &dyn Catalog, cap: usize) -> Compiled {
+    if let Some(driven) = relation_driven_match_set(query, enricher, catalog, cap) {
+        return driven;
+    }
     let mut unsorted = query.clone();
     unsorted.sort = None;
     unsorted.limit = cap;
@@ -380,12 +427,13 @@ fn term(term: &Term, b: &mut Builder) -> String {
     }
 }
 
-fn field_condition(field: Field, value: &str, b: &mut Builder) -> String {
-    let enricher = b.enricher;
-    match field {
-        Field::Task => related(b, RelationKind::ImplementsTask, &ids(&enricher.tasks, "task", value)),
-        Field::Dataset => related(b, RelationKind::TrainedOn, &ids(&enricher.datasets, "dataset", value)),
-        Field::Eval => related(b, RelationKind::EvaluatedOn, &ids(&enricher.datasets, "dataset", value)),
+/// The relation and objects a field term means when it is a pure relation test (task, dataset,
+/// eval, license, publisher); `None` for the fields that also look at model columns.
+fn relation_target(field: Field, value: &str, enricher: &Enricher) -> Option<(RelationKind, Vec<String>)> {
+    Some(match field {
+        Field::Task => (RelationKind::ImplementsTask, ids(&enricher.tasks, "task", value)),
+        Field::Dataset => (RelationKind::TrainedOn, ids(&enricher.datasets, "dataset", value)),
+        Field::Eval => (RelationKind::EvaluatedOn, ids(&enricher.datasets, "dataset", value)),
         Field::License => {
             let class_members: Vec<String> = enricher
                 .vocabulary
@@ -399,8 +447,28 @@ fn field_condition(field: Field, value: &str, b: &mut Builder) -> String {
             } else {
                 class_members
             };
-            related(b, RelationKind::LicensedUnder, &licenses)
+            (RelationKind::LicensedUnder, licenses)
         }
+        Field::Publisher => {
+            // Publisher ids are `publisher:<zoo>/<name>`: naming every zoo keeps this an index
+            // lookup. Names are tried as written and in lower case (Hub organisations keep case).
+            let mut publishers = Vec::new();
+            for zoo in PUBLISHER_ZOOS {
+                for name in [value.to_string(), value.to_lowercase(), id::slug(value)] {
+                    publishers.push(id::publisher(zoo, &name));
+                }
+            }
+            publishers.sort();
+            publishers.dedup();
+            (RelationKind::PublishedBy, publishers)
+        }
+        _ => return None,
+    })
+}
+
+fn field_condition(field: Field, value: &str, b: &mut Builder) -> String {
+    let enricher = b.enricher;
+    match field {
         Field::Library => {
             let raw = b.text(value);
             let link = related(b, RelationKind::BuiltWith, &[id::library(value)]);
@@ -414,19 +482,6 @@ fn field_condition(field: Field, value: &str, b: &mut Builder) -> String {
                 &ids(&enricher.architectures, "arch", value),
             );
             format!("(lower(m.architecture) = lower({raw}) OR {link})")
-        }
-        Field::Publisher => {
-            // Publisher ids are `publisher:<zoo>/<name>`: naming every zoo keeps this an index
-            // lookup. Names are tried as written and in lower case (Hub organisations keep case).
-            let mut publishers = Vec::new();
-            for zoo in PUBLISHER_ZOOS {
-                for name in [value.to_string(), value.to_lowercase(), id::slug(value)] {
-                    publishers.push(id::publisher(zoo, &name));
-                }
-            }
-            publishers.sort();
-            publishers.dedup();
-            related(b, RelationKind::PublishedBy, &publishers)
         }
         Field::Zoo => format!("m.zoo = {}", b.text(value)),
         Field::Language => format!(
@@ -444,6 +499,11 @@ fn field_condition(field: Field, value: &str, b: &mut Builder) -> String {
             )
         }
         Field::Id => format!("m.id = {}", b.text(value)),
+        // Task, dataset, eval, license and publisher: one relation test each.
+        _ => match relation_target(field, value, enricher) {
+            Some((relation, objects)) => related(b, relation, &objects),
+            None => "0".into(),
+        },
     }
 }
 

@@ -255,3 +255,91 @@ fn ranked_text_from_a_prefix_of_the_matches_equals_the_full_query() {
     // Both paths are exercised: answered from the prefix, and fallen back to the full query.
     assert!((3..7).contains(&prefix_sufficed), "{prefix_sufficed}");
 }
+
+/// Counts and facets run over match sets; when a relation term drives one from the relations
+/// index, it must hold exactly the models the full query finds, and stop at its cap.
+#[test]
+fn match_sets_driven_by_a_relation_hold_exactly_what_the_full_query_finds() {
+    use macaroni_format::{Relation, RelationKind};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sets.db");
+    let mut store = Store::open(&db).unwrap();
+    let mut batches = Vec::new();
+    for i in 0..3_000u64 {
+        let uri = format!("test:s{i}");
+        let prov = Provenance::declared("huggingface", &uri, "2026-11-27T00:00:00Z");
+        let id = format!("hf:org{}/s{i:04}", i % 7);
+        let mut records = vec![Record::Model(Model {
+            id: id.clone(),
+            provenance: prov.clone(),
+            name: Some(format!("s{i:04}")),
+            zoo: Some(if i % 3 == 0 { "timm" } else { "huggingface" }.into()),
+            parameters: Some(1_000_000 * (i % 100 + 1)),
+            ..Model::default()
+        })];
+        let task = if i % 4 == 0 {
+            "task:text-classification"
+        } else {
+            "task:fill-mask"
+        };
+        let license = ["license:mit", "license:apache-2.0", "license:gpl-3.0"][(i % 3) as usize];
+        let publisher = format!("publisher:hf/org{}", i % 7);
+        for (kind, object) in [
+            (RelationKind::ImplementsTask, task.to_string()),
+            (RelationKind::LicensedUnder, license.to_string()),
+            (RelationKind::PublishedBy, publisher),
+        ] {
+            records.push(Record::Relation(Relation::new(&id, kind, &object, prov.clone())));
+        }
+        // Some models state a second permissive license: a walk of the license relation must not
+        // count them twice.
+        if i % 10 == 0 && license == "license:mit" {
+            records.push(Record::Relation(Relation::new(
+                &id,
+                RelationKind::LicensedUnder,
+                "license:apache-2.0",
+                prov.clone(),
+            )));
+        }
+        batches.push(SourceBatch { uri, records });
+    }
+    store.apply(&batches, "2026-11-27T00:00:00Z").unwrap();
+    drop(store);
+    let store = ReadOnly::open(&db).unwrap();
+    let enricher = macaroni_enrich::Enricher::shared().unwrap();
+    let catalog = macaroni_query::StoreCatalog::new(&store, Limits::unbounded());
+    let ids = |compiled: &macaroni_query::Compiled| -> std::collections::BTreeSet<String> {
+        let rows = store
+            .query(&compiled.sql, &compiled.params, Limits::unbounded())
+            .unwrap();
+        let set: std::collections::BTreeSet<String> =
+            rows.rows.iter().map(|r| r[0].as_str().unwrap().to_string()).collect();
+        assert_eq!(set.len(), rows.rows.len(), "a model listed twice: {}", compiled.sql);
+        set
+    };
+    let mut driven = 0;
+    for text in [
+        "task:text-classification",
+        "task:text-classification license:permissive",
+        "license:mit zoo:timm",
+        "task:fill-mask params<50M",
+        "publisher:org3 task:text-classification",
+        "task:text-classification NOT license:mit",
+        "task:fill-mask (zoo:timm OR license:gpl-3.0)",
+        "license:permissive params<50M",
+        "zoo:timm params>20M",
+    ] {
+        let mut query = macaroni_query::parse(text).unwrap();
+        query.limit = 100_000;
+        let full = ids(&macaroni_query::compile_with(&query, enricher, &catalog));
+        let set = macaroni_query::compile_match_set(&query, enricher, &catalog, 100_000);
+        driven += usize::from(set.sql.contains("FROM relations r CROSS JOIN models m"));
+        assert_eq!(ids(&set), full, "{text}");
+        assert!(!full.is_empty(), "{text}");
+        // Capped: exactly the cap when more match.
+        let capped = ids(&macaroni_query::compile_match_set(&query, enricher, &catalog, 50));
+        assert_eq!(capped.len(), full.len().min(50), "{text}");
+        assert!(capped.is_subset(&full), "{text}");
+    }
+    assert_eq!(driven, 8, "every query with a relation term is driven by it");
+}
