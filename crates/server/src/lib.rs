@@ -2,7 +2,9 @@
 //!
 //! Handlers are thin: they read the request's parameters, call one method of the facade
 //! (`macaroni-repo`) on a read-only connection taken from a small pool, and send its typed result
-//! as JSON. There is no SQL here and no shaping of records; the facade owns both. Two APIs:
+//! as JSON, or render it as a page (`pages`: server-side HTML, no JavaScript). There is no SQL here
+//! and no shaping of records; the facade owns both. Repeated `GET`s are answered from an answer
+//! cache while the database file is unchanged (`cache`). Besides the pages, two APIs:
 //! - `/api/v1/...`: the Macaroni API (search with paging and facets, entities with provenance,
 //!   history and as-of, lineage, compare, Pareto selection, stats, quality, read-only SQL), with
 //!   its OpenAPI 3.1 document at `/api/v1/openapi.json` (docs/API.md);
