@@ -64,12 +64,11 @@ impl Repo {
         let query = macaroni_query::parse(text)?;
         let cap = cap.clamp(1, FACET_CAP);
         let compiled = match_set(&self.query, &query, cap, self.limits)?;
+        // Each model's facet values are read once (one lookup per match), then grouped per facet.
         let mut groups: Vec<String> = MODEL_FACETS
             .iter()
-            .map(|(name, value)| {
-                // CROSS JOIN keeps the (usually small) match set as the outer loop: without
-                // statistics on it, SQLite would rather walk all of `models` in facet order.
-                format!("SELECT '{name}' AS facet, {value} AS value, COUNT(*) AS n FROM hits CROSS JOIN models m ON m.id = hits.id GROUP BY 2")
+            .map(|(name, _)| {
+                format!("SELECT '{name}' AS facet, {name} AS value, COUNT(*) AS n FROM facet_rows GROUP BY 2")
             })
             .collect();
         groups.push(
@@ -79,9 +78,18 @@ impl Repo {
         parts.extend(
             (groups.iter()).map(|g| format!("SELECT * FROM ({g} ORDER BY 3 DESC, 2 LIMIT {VALUES_PER_FACET})")),
         );
+        let columns: Vec<String> = MODEL_FACETS
+            .iter()
+            .map(|(name, value)| format!("{value} AS {name}"))
+            .collect();
+        // CROSS JOIN keeps the (usually small) match set as the outer loop: without statistics on
+        // it, SQLite would rather walk all of `models` in facet order.
         let sql = format!(
-            "WITH hits AS MATERIALIZED (SELECT id FROM ({})) {}",
+            "WITH hits AS MATERIALIZED (SELECT id FROM ({})),
+                  facet_rows AS MATERIALIZED (SELECT {} FROM hits CROSS JOIN models m ON m.id = hits.id)
+             {}",
             compiled.sql,
+            columns.join(", "),
             parts.join(" UNION ALL ")
         );
         let rows = self.query.query(&sql, &compiled.params, self.limits)?;
