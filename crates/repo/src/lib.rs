@@ -40,7 +40,7 @@ pub use instant::Instant;
 pub use macaroni_enrich::quality::QualityReport;
 pub use macaroni_query::{CommonAncestor, Edge};
 pub use macaroni_store::FactVersion;
-pub use pareto::{FrontPoint, ObjectiveDoc, ParetoFront};
+pub use pareto::{objectives, FrontPoint, ObjectiveDoc, ParetoFront};
 pub use reports::{EnrichDoc, IngestDoc};
 pub use search::{ModelHit, SearchPage, SearchRequest};
 pub use stats::{StatsDoc, StorageCounts};

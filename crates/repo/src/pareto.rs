@@ -29,6 +29,23 @@ pub struct ParetoFront {
     pub points: Vec<FrontPoint>,
 }
 
+/// Objectives written as comma-separated lists (`top1@imagenet-1k,downloads` to maximise,
+/// `params` to minimise), as forms and query strings give them.
+pub fn objectives(maximize: &str, minimize: &str) -> Vec<Objective> {
+    [(maximize, true), (minimize, false)]
+        .into_iter()
+        .flat_map(|(list, maximize)| {
+            list.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(move |name| Objective {
+                    name: name.to_string(),
+                    maximize,
+                })
+        })
+        .collect()
+}
+
 impl ParetoFront {
     pub(crate) fn new(query: &str, objectives: &[Objective], points: Vec<ParetoPoint>) -> ParetoFront {
         ParetoFront {

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use macaroni_format::RelationKind;
-use macaroni_query::{Comparison, LineageOptions, LineageResult, Objective};
+use macaroni_query::{Comparison, LineageOptions, LineageResult};
 use macaroni_repo::{
     AsOfDoc, CommonAncestor, EntityDoc, Facets, Instant, ModelHit, ParetoFront, QualityReport, SearchPage,
     SearchRequest, StatsDoc,
@@ -374,18 +374,7 @@ async fn select(
     State(state): State<AppState>,
     Params(params): Params<SelectParams>,
 ) -> Result<Json<ParetoFront>, ApiError> {
-    let list = |text: &str, maximize: bool| -> Vec<Objective> {
-        text.split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|name| Objective {
-                name: name.to_string(),
-                maximize,
-            })
-            .collect()
-    };
-    let mut objectives = list(&params.maximize, true);
-    objectives.extend(list(&params.minimize, false));
+    let objectives = macaroni_repo::objectives(&params.maximize, &params.minimize);
     Ok(Json(
         state.pool.run(move |repo| repo.select(&params.q, &objectives)).await?,
     ))

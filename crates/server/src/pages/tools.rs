@@ -5,7 +5,6 @@ use std::fmt::Write;
 use std::time::Duration;
 
 use axum::extract::State;
-use macaroni_query::Objective;
 use macaroni_repo::plan::{PlanAnswer, PlanRequest};
 use macaroni_repo::{ParetoFront, RepoError};
 use macaroni_store::Limits;
@@ -115,18 +114,7 @@ pub async fn select(State(state): State<AppState>, Params(query): Params<SelectQ
             button type="submit" { "Find the Pareto front" }
         }
     };
-    let objectives: Vec<Objective> = [(query.maximize.as_str(), true), (query.minimize.as_str(), false)]
-        .into_iter()
-        .flat_map(|(list, maximize)| {
-            list.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(move |name| Objective {
-                    name: name.to_string(),
-                    maximize,
-                })
-        })
-        .collect();
+    let objectives = macaroni_repo::objectives(&query.maximize, &query.minimize);
     if objectives.is_empty() {
         let body = html! { h1 { "Pareto front" } (form) p.note { "Objectives: params, size, downloads, likes, or metric@dataset." } };
         return Ok(page("Pareto front", None, body));
