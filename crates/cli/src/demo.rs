@@ -105,6 +105,7 @@ pub fn quickstart(db: &Path) -> anyhow::Result<ExitCode> {
         format!(" --db {}", db.display())
     };
     println!("\nTry next:");
+    println!("  macaroni{db_arg} serve            # then open http://127.0.0.1:8080/ in a browser");
     println!("  macaroni{db_arg} stats");
     println!("  macaroni{db_arg} show hf:deepset/roberta-base-squad2");
     println!("  macaroni{db_arg} show timm:resnet50.a1_in1k");

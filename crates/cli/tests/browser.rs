@@ -90,8 +90,15 @@ fn a_person_can_search_click_and_read_and_no_card_runs_code() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("browser.db");
     assert!(macaroni(&db, &["quickstart"]).status.success());
-    if let Some(data) = macaroni_sources::shared_data_or_skip() {
+    let shared = macaroni_sources::shared_data_or_skip();
+    if let Some(data) = &shared {
         ingest(&db, "hf-cards", &data.join("hf-model-cards"));
+        let matrix = data.join("zlizy-optimizer/model_stats_ap.csv");
+        let out = macaroni(
+            &db,
+            &["ingest", "zoo-matrix", matrix.to_str().unwrap(), "--taxonomy", "coco"],
+        );
+        assert!(out.status.success(), "{}", common::stderr(&out));
     }
     let cards = dir.path().join("cards");
     let mut hostile_ids = Vec::new();
@@ -111,6 +118,8 @@ fn a_person_can_search_click_and_read_and_no_card_runs_code() {
         "dataset": "dataset:imagenet-1k",
         "select": "q=task:image-classification&maximize=top1@imagenet-1k&minimize=params",
         "hostile": hostile_ids,
+        "walkthrough": shared.is_some(),
+        "plan": shared.as_ref().map(|_| "(bottle | tv) & chair"),
     });
     let questions_path = dir.path().join("questions.json");
     std::fs::write(&questions_path, questions.to_string()).unwrap();
@@ -224,6 +233,11 @@ fn a_person_can_search_click_and_read_and_no_card_runs_code() {
         seen["error_box"]
     );
 
+    if shared.is_some() {
+        walkthrough_answers_the_sst2_question(&db, &seen["walkthrough"]);
+        plan_pages_show_the_plan_and_its_front(&db, &seen);
+    }
+
     for page in seen["hostile"].as_array().unwrap() {
         let id = page["id"].as_str().unwrap();
         assert_eq!(page["alert"], false, "{id}: an alert opened");
@@ -244,4 +258,93 @@ fn a_person_can_search_click_and_read_and_no_card_runs_code() {
             page["title"]
         );
     }
+}
+
+/// "Which text-classification models under a permissive license score best on SST-2, and where
+/// do they come from?" — what the clicks showed, checked against the command line.
+fn walkthrough_answers_the_sst2_question(db: &Path, walk: &Value) {
+    const MODEL: &str = "hf:distilbert/distilbert-base-uncased-finetuned-sst-2-english";
+    assert_eq!(walk["task_facet"], true, "{walk}");
+    // Each full-text hit shows where the words were found, marked.
+    let marked: Vec<&str> = (walk["marked"].as_array().unwrap().iter())
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        !marked.is_empty() && marked.iter().all(|m| ["sst", "2"].contains(&m.to_lowercase().as_str())),
+        "{marked:?}"
+    );
+    assert_eq!(walk["query"], "sst-2 task:text-classification");
+    assert!(walk["model"].as_str().unwrap().starts_with(MODEL), "{walk}");
+    assert!(walk["quality"].as_str().unwrap().contains("% complete"), "{walk}");
+    assert!(walk["board"].as_str().unwrap().ends_with("dataset:glue"), "{walk}");
+    assert_eq!(walk["filter"], "license:permissive task:text-classification");
+    // The SST-2 section lists, best first, the models the same filter finds on the command line.
+    let sections = walk["sections"].as_object().unwrap();
+    let (title, rows) = (sections.iter())
+        .find(|(title, _)| title.contains("sst2"))
+        .unwrap_or_else(|| panic!("no SST-2 section in {sections:?}"));
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows[0][1], MODEL, "{title}: {rows:?}");
+    let board = common::ok_json(macaroni(
+        db,
+        &["sql", "SELECT DISTINCT model_id FROM evaluation_scores WHERE dataset_id = 'dataset:glue' AND dataset_config = 'sst2'", "--format", "json"],
+    ));
+    let permissive = common::ok_json(macaroni(
+        db,
+        &[
+            "search",
+            "license:permissive task:text-classification",
+            "--limit",
+            "1000",
+            "--format",
+            "json",
+        ],
+    ));
+    let allowed: Vec<&str> = (permissive["hits"].as_array().unwrap().iter())
+        .map(|h| h["id"].as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = (board.as_array().unwrap().iter())
+        .filter_map(|r| r["model_id"].as_str())
+        .filter(|id| allowed.contains(id))
+        .collect();
+    let shown: Vec<&str> = rows.iter().map(|r| r[1].as_str().unwrap()).collect();
+    let mut sorted_expected = expected.clone();
+    sorted_expected.sort();
+    let mut sorted_shown = shown.clone();
+    sorted_shown.sort();
+    assert_eq!(sorted_shown, sorted_expected);
+    assert!(
+        walk["sorted_url"].as_str().unwrap().contains("sort=parameters"),
+        "{walk}"
+    );
+    // Where it comes from: the card file it was read from, and the model it was fine-tuned from.
+    assert!(walk["best"].as_str().unwrap().starts_with(MODEL), "{walk}");
+    let sources = walk["sources"].as_str().unwrap();
+    assert!(
+        sources.contains("distilbert-base-uncased-finetuned-sst-2-english"),
+        "{sources}"
+    );
+    let lineage: Vec<&str> = (walk["lineage"].as_array().unwrap().iter())
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        lineage.contains(&"hf:distilbert/distilbert-base-uncased"),
+        "{lineage:?}"
+    );
+}
+
+fn plan_pages_show_the_plan_and_its_front(db: &Path, seen: &Value) {
+    let cli = common::ok_json(macaroni(
+        db,
+        &["plan", "(bottle | tv) & chair", "--max-cost", "150", "--format", "json"],
+    ));
+    let accuracy = cli["accuracy"].as_f64().unwrap();
+    let lead = seen["plan_lead"].as_str().unwrap();
+    assert!(lead.contains(&format!("{accuracy:.4}")), "{lead} vs {cli}");
+    assert!(seen["plan_rows"].as_u64().unwrap() >= 3, "{seen}");
+    assert!(seen["plan_front_points"].as_u64().unwrap() >= 2, "{seen}");
+    assert!(
+        seen["plan_from_point"].as_str().unwrap().starts_with("Accuracy"),
+        "{seen}"
+    );
 }

@@ -91,6 +91,20 @@ impl Enricher {
         }
     }
 
+    /// The vocabulary entry of a metric named raw (`top1`, `WER`) or by id (`metric:wer`).
+    pub fn metric_entry(&self, metric: &str) -> Option<&vocab::MetricEntry> {
+        let raw = metric.strip_prefix("metric:").unwrap_or(metric);
+        match self.metrics.resolve(raw) {
+            Resolution::Canonical { ids, .. } => ids.first().and_then(|m| self.vocabulary.metric(m)),
+            _ => None,
+        }
+    }
+
+    /// Whether a bigger value of `metric` is better; metrics outside the vocabulary are taken as such.
+    pub fn higher_is_better(&self, metric: &str) -> bool {
+        self.metric_entry(metric).is_none_or(|m| m.higher_is_better)
+    }
+
     /// The resolver for the namespace of an id (`dataset`, `task`, `license`, `arch`, `metric`).
     pub fn resolver_for(&self, namespace: &str) -> Option<&Resolver> {
         match namespace {

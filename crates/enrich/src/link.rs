@@ -54,46 +54,74 @@ pub(crate) struct Snapshot {
 impl Snapshot {
     pub(crate) fn read(store: &Store) -> Result<Snapshot, EnrichError> {
         let mut snapshot = Snapshot::default();
-        store.export_each(Some(Kind::Relation), |record| {
-            if let Record::Relation(r) = record {
-                if !is_enrichment_source(&r.provenance.source.uri) {
-                    snapshot.relations.push(SourceRelation {
-                        raw: r.attributes.get("raw").and_then(Value::as_str).map(str::to_string),
-                        subject: r.subject,
-                        relation: r.relation,
-                        object: r.object,
-                        confidence: r.provenance.confidence,
-                        method: r.provenance.method,
-                        uri: r.provenance.source.uri,
-                    });
-                }
+        for kind in [Kind::Relation, Kind::Model, Kind::Evaluation] {
+            store.export_each(Some(kind), |record| {
+                snapshot.add(record);
+                Ok(())
+            })?;
+        }
+        Ok(snapshot)
+    }
+
+    /// The part of the store around one model: its statements, relations and evaluations, and
+    /// the statements and relations of the models it derives from (their licenses and presence).
+    pub(crate) fn around(store: &Store, model: &str) -> Result<Snapshot, EnrichError> {
+        let mut snapshot = Snapshot::default();
+        let mut ids = vec![model.to_string()];
+        ids.extend(store.ids_about(model)?);
+        store.export_entities(&ids, |record| {
+            snapshot.add(record);
+            Ok(())
+        })?;
+        let bases: BTreeSet<String> = (snapshot.relations.iter())
+            .filter(|r| r.subject == model && r.relation.is_lineage())
+            .map(|r| r.object.clone())
+            .collect();
+        let mut around_bases = Vec::new();
+        for base in bases {
+            around_bases.extend(store.ids_about(&base)?);
+            around_bases.push(base);
+        }
+        store.export_entities(&around_bases, |record| {
+            // A base's evaluations say nothing about this model.
+            if !matches!(record, Record::Evaluation(_)) {
+                snapshot.add(record);
             }
             Ok(())
         })?;
-        store.export_each(Some(Kind::Model), |record| {
-            if let Record::Model(m) = &record {
-                let facts = snapshot.models.entry(m.id.clone()).or_default();
+        Ok(snapshot)
+    }
+
+    fn add(&mut self, record: Record) {
+        match record {
+            Record::Relation(r) if !is_enrichment_source(&r.provenance.source.uri) => {
+                self.relations.push(SourceRelation {
+                    raw: r.attributes.get("raw").and_then(Value::as_str).map(str::to_string),
+                    subject: r.subject,
+                    relation: r.relation,
+                    object: r.object,
+                    confidence: r.provenance.confidence,
+                    method: r.provenance.method,
+                    uri: r.provenance.source.uri,
+                });
+            }
+            Record::Model(ref m) => {
+                let facts = self.models.entry(m.id.clone()).or_default();
                 facts.zoo = facts.zoo.take().or(m.zoo.clone());
                 facts.license = facts.license.take().or(m.license.clone());
                 facts.architecture = facts.architecture.take().or(m.architecture.clone());
                 facts.fields.extend(record.attributes().keys().cloned());
                 facts.uris.insert(m.provenance.source.uri.clone());
             }
-            Ok(())
-        })?;
-        store.export_each(Some(Kind::Evaluation), |record| {
-            if let Record::Evaluation(e) = record {
-                snapshot.evaluations.push(EvaluationFacts {
-                    metric: e.metric.metric_type.or(e.metric.name),
-                    value: e.numeric_value,
-                    model: e.model,
-                    id: e.id,
-                    uri: e.provenance.source.uri,
-                });
-            }
-            Ok(())
-        })?;
-        Ok(snapshot)
+            Record::Evaluation(e) => self.evaluations.push(EvaluationFacts {
+                metric: e.metric.metric_type.or(e.metric.name),
+                value: e.numeric_value,
+                model: e.model,
+                id: e.id,
+                uri: e.provenance.source.uri,
+            }),
+            _ => {}
+        }
     }
 }
 

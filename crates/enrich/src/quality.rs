@@ -11,7 +11,7 @@ use macaroni_format::{id, RelationKind};
 use macaroni_store::Store;
 use serde::Serialize;
 
-use crate::link::{Snapshot, SourceRelation};
+use crate::link::{ModelFacts, Snapshot, SourceRelation};
 use crate::{EnrichError, Enricher, Resolution};
 
 /// The fields completeness is measured over, with their weights.
@@ -82,30 +82,112 @@ fn by_subject(snapshot: &Snapshot) -> HashMap<&str, Vec<&SourceRelation>> {
 pub(crate) fn scores(snapshot: &Snapshot) -> BTreeMap<String, f64> {
     let relations = by_subject(snapshot);
     let evaluated: BTreeSet<&str> = snapshot.evaluations.iter().map(|e| e.model.as_str()).collect();
-    let total: u32 = FIELDS.iter().map(|(_, w)| w).sum();
     snapshot
         .models
         .iter()
         .map(|(model, facts)| {
             let rels = relations.get(model.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-            let has_rel = |kind: RelationKind| rels.iter().any(|r| r.relation == kind);
-            let has = |field: &str| facts.fields.contains(field);
-            let present = |name: &str| match name {
-                "license" => has("license") || has_rel(RelationKind::LicensedUnder),
-                "task" => has("task") || has_rel(RelationKind::ImplementsTask),
-                "training data" => has_rel(RelationKind::TrainedOn),
-                "evaluation" => evaluated.contains(model.as_str()),
-                "description" => has("description") || has("card_text"),
-                "library" => has("library") || has_rel(RelationKind::BuiltWith),
-                "parameters" => has("parameters"),
-                "paper" => has_rel(RelationKind::DescribedIn),
-                "publisher" => has_rel(RelationKind::PublishedBy),
-                _ => false,
-            };
-            let score: u32 = FIELDS.iter().filter(|(name, _)| present(name)).map(|(_, w)| w).sum();
-            (model.clone(), f64::from(score) / f64::from(total))
+            let present = present_fields(facts, rels, evaluated.contains(model.as_str()));
+            (model.clone(), score(&present))
         })
         .collect()
+}
+
+/// The [`FIELDS`] a model's facts and relations fill.
+fn present_fields(facts: &ModelFacts, relations: &[&SourceRelation], evaluated: bool) -> BTreeSet<&'static str> {
+    let has_rel = |kind: RelationKind| relations.iter().any(|r| r.relation == kind);
+    let has = |field: &str| facts.fields.contains(field);
+    let present = |name: &str| match name {
+        "license" => has("license") || has_rel(RelationKind::LicensedUnder),
+        "task" => has("task") || has_rel(RelationKind::ImplementsTask),
+        "training data" => has_rel(RelationKind::TrainedOn),
+        "evaluation" => evaluated,
+        "description" => has("description") || has("card_text"),
+        "library" => has("library") || has_rel(RelationKind::BuiltWith),
+        "parameters" => has("parameters"),
+        "paper" => has_rel(RelationKind::DescribedIn),
+        "publisher" => has_rel(RelationKind::PublishedBy),
+        _ => false,
+    };
+    FIELDS
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| present(name))
+        .collect()
+}
+
+/// The weighted share of [`FIELDS`] present.
+fn score(present: &BTreeSet<&'static str>) -> f64 {
+    let total: u32 = FIELDS.iter().map(|(_, w)| w).sum();
+    let got: u32 = FIELDS
+        .iter()
+        .filter(|(name, _)| present.contains(name))
+        .map(|(_, w)| w)
+        .sum();
+    f64::from(got) / f64::from(total)
+}
+
+/// One model's completeness and the flags that concern it or its evaluations.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ModelQuality {
+    pub model: String,
+    /// Weighted share of the fields present, in [0, 1].
+    pub completeness: f64,
+    /// Fields of the completeness measure no source states, heaviest first.
+    pub missing: Vec<&'static str>,
+    pub flags: Vec<Flag>,
+}
+
+/// The quality of one model, from the records around it (its own, its relations and
+/// evaluations, and its bases'): the same checks as [`quality`], at the cost of one model.
+pub fn model_quality(store: &Store, model: &str) -> Result<ModelQuality, EnrichError> {
+    let enricher = Enricher::shared()?;
+    let snapshot = Snapshot::around(store, model)?;
+    let relations: Vec<&SourceRelation> = snapshot.relations.iter().filter(|r| r.subject == model).collect();
+    let evaluated = snapshot.evaluations.iter().any(|e| e.model == model);
+    let present = snapshot
+        .models
+        .get(model)
+        .map(|facts| present_fields(facts, &relations, evaluated))
+        .unwrap_or_default();
+    let mut missing: Vec<(&'static str, u32)> = FIELDS
+        .iter()
+        .copied()
+        .filter(|(name, _)| !present.contains(name))
+        .collect();
+    missing.sort_by_key(|(_, weight)| std::cmp::Reverse(*weight));
+    // The model's own statements; its bases' are needed only for their licenses.
+    let own = Snapshot {
+        relations: relations.iter().map(|r| (*r).clone()).collect(),
+        models: snapshot.models.clone(),
+        evaluations: snapshot.evaluations.clone(),
+    };
+    let mut flags: Vec<Flag> = license_contradictions(enricher, &snapshot)
+        .into_iter()
+        .filter(|f| f.subject == model)
+        .collect();
+    flags.extend(values_out_of_range(enricher, &own));
+    flags.extend(missing_bases(&own));
+    flags.extend(declared_versus_extracted(&own));
+    flags.extend(unknown_datasets(enricher, &own));
+    if store.in_lineage_cycle(model)? {
+        flags.push(Flag {
+            check: "lineage-cycle",
+            subject: model.to_string(),
+            detail: format!("{model} is among its own ancestors"),
+            files: snapshot
+                .models
+                .get(model)
+                .map(|f| f.uris.iter().cloned().collect())
+                .unwrap_or_default(),
+        });
+    }
+    Ok(ModelQuality {
+        model: model.to_string(),
+        completeness: score(&present),
+        missing: missing.into_iter().map(|(name, _)| name).collect(),
+        flags,
+    })
 }
 
 fn completeness(snapshot: &Snapshot) -> BTreeMap<String, Distribution> {

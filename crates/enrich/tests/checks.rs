@@ -1,5 +1,7 @@
 //! The contradiction checks that the shared data gives no example of, on small records of our own.
 
+mod common;
+
 use macaroni_enrich::quality::quality;
 use macaroni_format::{id, Evaluation, MetricRef, Model, Provenance, Record, Relation, RelationKind};
 use macaroni_store::{SourceBatch, Store};
@@ -164,5 +166,71 @@ fn prose_naming_another_base_than_the_yaml_is_flagged() {
         flags[0].detail.contains("hf:bert-base-cased") && !flags[0].detail.contains("hf:bert-base-uncased,"),
         "{}",
         flags[0].detail
+    );
+}
+
+#[test]
+fn one_models_quality_finds_what_the_whole_repository_check_finds_for_it() {
+    use macaroni_format::Method;
+    let prov = |repo: &str| Provenance::declared("huggingface", &format!("/cards/{repo}/README.md"), NOW);
+    let relation = |subject: &str, kind: RelationKind, object: &str| {
+        Record::Relation(Relation::new(&id::hf_model(subject), kind, object, prov(subject)))
+    };
+    let store = store_with(vec![
+        // A permissive fine-tune of a restricted base.
+        model("meta-llama/Llama-2-7b-hf", "llama2"),
+        model("acme/chat-mit", "MIT"),
+        relation(
+            "acme/chat-mit",
+            RelationKind::FineTunedFrom,
+            "hf:meta-llama/Llama-2-7b-hf",
+        ),
+        // A value out of range, a base that is not in the repository, a dataset no rule knows.
+        model("acme/odd", "apache-2.0"),
+        Record::Evaluation(Evaluation {
+            id: "eval:hf:acme/odd#accuracy".into(),
+            provenance: prov("acme/odd"),
+            model: "hf:acme/odd".into(),
+            metric: MetricRef {
+                metric_type: Some("accuracy".into()),
+                ..MetricRef::default()
+            },
+            value: json!(910.0),
+            numeric_value: Some(910.0),
+            ..Evaluation::default()
+        }),
+        relation("acme/odd", RelationKind::FineTunedFrom, "hf:nowhere/base"),
+        relation("acme/odd", RelationKind::TrainedOn, "dataset:our-private-crawl-2031"),
+        // Prose naming another base than the YAML.
+        model("acme/tuned", "mit"),
+        relation(
+            "acme/tuned",
+            RelationKind::FineTunedFrom,
+            "hf:google-bert/bert-base-uncased",
+        ),
+        Record::Relation(Relation::new(
+            "hf:acme/tuned",
+            RelationKind::FineTunedFrom,
+            "hf:bert-base-cased",
+            prov("acme/tuned").with_method(
+                Method::TextPattern,
+                0.9,
+                Some("fine-tuned version of [bert-base-cased]".into()),
+            ),
+        )),
+        // A lineage loop of two.
+        model("acme/a", "mit"),
+        model("acme/b", "mit"),
+        relation("acme/a", RelationKind::FineTunedFrom, "hf:acme/b"),
+        relation("acme/b", RelationKind::FineTunedFrom, "hf:acme/a"),
+    ]);
+    let checks: std::collections::BTreeSet<&str> = quality(&store).unwrap().flags.iter().map(|f| f.check).collect();
+    assert_eq!(checks.len(), 6, "every check fires on the fixture: {checks:?}");
+    assert!(common::assert_model_quality_agrees(&store) >= 6);
+    let odd = macaroni_enrich::quality::model_quality(&store, "hf:acme/odd").unwrap();
+    assert!(
+        odd.missing.contains(&"task") && !odd.missing.contains(&"license"),
+        "{:?}",
+        odd.missing
     );
 }

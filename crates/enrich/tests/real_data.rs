@@ -1,6 +1,8 @@
 //! Enrichment on the real zoo files in ../shared/data: one store with every reader's output,
 //! built once, then resolved, linked and checked.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -227,6 +229,9 @@ fn flags_name_real_contradictions_and_their_files() {
         flag("base-model-missing", "hf:facebook/bart-large").is_none()
             || store.kind_of("hf:facebook/bart-large").unwrap().is_none()
     );
+
+    // Each model's own quality agrees with the whole-repository check, for every real model.
+    assert!(common::assert_model_quality_agrees(&store) >= 2);
 
     // Completeness is reported for every zoo that was ingested.
     for zoo in ["huggingface", "tfhub", "timm", "pytorch-hub", "mmpretrain"] {

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use macaroni_enrich::{Enricher, Resolution};
+use macaroni_enrich::Enricher;
 use macaroni_store::{Limits, ReadOnly, SqlValue};
 use serde::Serialize;
 use serde_json::Value;
@@ -52,14 +52,9 @@ fn texts(ids: &[String]) -> Vec<SqlValue> {
 
 /// Metric direction and scale from the vocabulary: (higher is better, reported as a fraction).
 fn metric_traits(enricher: &Enricher, metric_id: &str) -> (bool, bool) {
-    let raw = metric_id.trim_start_matches("metric:");
-    match enricher.metrics.resolve(raw) {
-        Resolution::Canonical { ids, .. } => ids
-            .first()
-            .and_then(|m| enricher.vocabulary.metric(m))
-            .map_or((true, false), |m| (m.higher_is_better, m.fraction)),
-        _ => (true, false),
-    }
+    enricher
+        .metric_entry(metric_id)
+        .map_or((true, false), |m| (m.higher_is_better, m.fraction))
 }
 
 /// A value on its metric's reporting scale: fractions as percentages, as in the search language.

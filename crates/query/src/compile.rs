@@ -164,6 +164,23 @@ pub fn compile_match_set(query: &Query, enricher: &Enricher, catalog: &dyn Catal
     compile_planned(&unsorted, enricher, catalog, false, None, Order::Unordered)
 }
 
+/// The query as one condition on a row `m` of `models`, to filter the models of another table
+/// exactly (no cap, unlike a match set); `None` when the query states no condition. Its sort and
+/// limit are ignored.
+pub fn compile_condition(query: &Query, enricher: &Enricher, catalog: &dyn Catalog) -> Option<Compiled> {
+    let mut b = Builder {
+        enricher,
+        catalog,
+        // Rows are tested one by one, as in an ordered scan: a relation many models hold is
+        // looked up per row rather than listed whole first.
+        ordered_scan: true,
+        limit: query.limit,
+        params: Vec::new(),
+    };
+    let sql = expression(query.expr.as_ref()?, &mut b);
+    Some(Compiled { sql, params: b.params })
+}
+
 /// Sorting by `metric@dataset` computes every candidate's best value, which is slow when tens of
 /// thousands of models qualify. The index on evaluation values can instead name a floor: the value
 /// of about the `k`-th best evaluation. [`with_floor`] then narrows the query to models that reach
@@ -178,7 +195,7 @@ pub fn sort_floor_probe(query: &Query, enricher: &Enricher, catalog: &dyn Catalo
     let SortKey::Eval { metric, dataset } = &sort.key else {
         return None;
     };
-    let higher_better = metric_higher_is_better(enricher, metric);
+    let higher_better = enricher.higher_is_better(metric);
     let fraction = metric_fraction(enricher, metric);
     if !query.ranking_text().is_empty() || sort.descending.is_some_and(|d| d != higher_better) {
         return None;
@@ -224,7 +241,7 @@ pub fn compile_with_floor(query: &Query, floor: f64, enricher: &Enricher, catalo
     let SortKey::Eval { metric, dataset } = &query.sort.as_ref()?.key else {
         return None;
     };
-    let op = if metric_higher_is_better(enricher, metric) {
+    let op = if enricher.higher_is_better(metric) {
         Op::Ge
     } else {
         Op::Le
@@ -518,25 +535,8 @@ fn scaled_value(fraction: bool) -> &'static str {
     }
 }
 
-/// Whether a bigger value of `metric` is better; metrics outside the vocabulary are taken as such.
-fn metric_higher_is_better(enricher: &Enricher, metric: &str) -> bool {
-    match enricher.metrics.resolve(metric) {
-        Resolution::Canonical { ids, .. } => ids
-            .first()
-            .and_then(|m| enricher.vocabulary.metric(m))
-            .is_none_or(|m| m.higher_is_better),
-        _ => true,
-    }
-}
-
 fn metric_fraction(enricher: &Enricher, metric: &str) -> bool {
-    match enricher.metrics.resolve(metric) {
-        Resolution::Canonical { ids, .. } => ids
-            .first()
-            .and_then(|m| enricher.vocabulary.metric(m))
-            .is_some_and(|m| m.fraction),
-        _ => false,
-    }
+    enricher.metric_entry(metric).is_some_and(|m| m.fraction)
 }
 
 fn evaluation(metric: &str, dataset: &str, op: Op, value: f64, percent: bool, b: &mut Builder) -> String {
@@ -662,7 +662,7 @@ fn order_by(query: &Query, ranking: &[String], b: &mut Builder) -> (Option<Strin
         SortKey::Eval { metric, dataset } => {
             let enricher = b.enricher;
             let fraction = metric_fraction(enricher, metric);
-            let higher_better = metric_higher_is_better(enricher, metric);
+            let higher_better = enricher.higher_is_better(metric);
             let metrics = id_set(b, &ids(&enricher.metrics, "metric", metric));
             let datasets = id_set(b, &ids(&enricher.datasets, "dataset", dataset));
             let best = if higher_better { "MAX" } else { "MIN" };
@@ -699,7 +699,7 @@ pub fn best_values(
         params: Vec::new(),
     };
     let fraction = metric_fraction(enricher, metric);
-    let higher_better = metric_higher_is_better(enricher, metric);
+    let higher_better = enricher.higher_is_better(metric);
     let model_list = b.list(models);
     let metrics = id_set(&mut b, &ids(&enricher.metrics, "metric", metric));
     let datasets = id_set(&mut b, &ids(&enricher.datasets, "dataset", dataset));

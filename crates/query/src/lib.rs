@@ -19,7 +19,8 @@ use macaroni_store::{Limits, ReadOnly, Rows, StoreError};
 
 pub use compare::{compare, pareto, BenchmarkRow, Comparison, ModelSummary, Objective, ParetoPoint};
 pub use compile::{
-    compile, compile_match_set, compile_text_prefix, compile_with, sort_floor_probe, Catalog, Compiled, NoCatalog,
+    compile, compile_condition, compile_match_set, compile_text_prefix, compile_with, sort_floor_probe, Catalog,
+    Compiled, NoCatalog,
 };
 pub use lineage::{common_ancestors, lineage, CommonAncestor, Edge, LineageOptions, LineageResult};
 pub use parse::{parse, Query};

@@ -22,6 +22,7 @@ mod pareto;
 pub mod plan;
 pub mod reports;
 mod search;
+mod snippet;
 mod stats;
 mod suggest;
 mod write;
@@ -32,17 +33,21 @@ use macaroni_format::{Kind, Record};
 use macaroni_query::{Comparison, LineageOptions, LineageResult, Objective};
 use macaroni_store::{Limits, ReadOnly, Rows, Store};
 
-pub use browse::{DatasetCount, Leaderboard, LeaderboardRow, Summary, TableDoc};
+pub use browse::{
+    DatasetCount, Leaderboard, LeaderboardOrder, LeaderboardRequest, LeaderboardRow, LeaderboardSection, Summary,
+    TableDoc,
+};
 pub use entity::{AsOfDoc, EntityDoc};
 pub use error::{RepoError, Result};
 pub use facets::{FacetCount, Facets};
 pub use instant::Instant;
-pub use macaroni_enrich::quality::QualityReport;
+pub use macaroni_enrich::quality::{ModelQuality, QualityReport};
 pub use macaroni_query::{CommonAncestor, Edge};
 pub use macaroni_store::FactVersion;
 pub use pareto::{objectives, FrontPoint, ObjectiveDoc, ParetoFront};
 pub use reports::{EnrichDoc, IngestDoc};
 pub use search::{ModelHit, SearchPage, SearchRequest};
+pub use snippet::SnippetPart;
 pub use stats::{StatsDoc, StorageCounts};
 pub use write::{IngestReport, Writer};
 
@@ -159,6 +164,12 @@ impl Repo {
             }
             other => Ok(other?),
         }
+    }
+
+    /// One model's completeness, the fields it lacks and the flags that concern it.
+    pub fn model_quality(&self, id: &str) -> Result<ModelQuality> {
+        self.require(id)?;
+        Ok(macaroni_enrich::quality::model_quality(&self.store, id)?)
     }
 
     /// Completeness per zoo and the contradictions found.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use crate::snippet::SnippetPart;
 use crate::{Repo, RepoError, Result};
 
 /// Matches counted at most for `total`; past it the count says "at least". As many as a search
@@ -36,6 +37,10 @@ pub struct ModelHit {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<f64>)]
     pub sort_value: Option<Value>,
+    /// For a full-text query: words around where the query's words occur in the description
+    /// or the card, the query's words marked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<Vec<SnippetPart>>,
 }
 
 /// One page of results.
@@ -68,7 +73,8 @@ impl Repo {
             )));
         }
         query.limit = request.offset + limit + 1;
-        let (hits, more) = self.page_of(&query, request.offset, limit)?;
+        let (mut hits, more) = self.page_of(&query, request.offset, limit)?;
+        self.add_snippets(&query, &mut hits)?;
         let (total, total_exact) = self.count(&query)?;
         let hints = if hits.is_empty() {
             self.hints(&query)?
@@ -100,6 +106,28 @@ impl Repo {
         let more = hits.len() > limit;
         hits.truncate(limit);
         Ok((hits, more))
+    }
+
+    /// Sets each hit's snippet when the query has words to look for (two reads per hit).
+    fn add_snippets(&self, query: &Query, hits: &mut [ModelHit]) -> Result<()> {
+        let wanted = crate::snippet::query_words(&query.ranking_text());
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        for hit in hits {
+            let id = SqlValue::Text(hit.id.clone());
+            let texts = self.query.query(
+                "SELECT description FROM models WHERE id = ?1
+                 UNION ALL
+                 SELECT json_extract(f.value, '$') FROM statements s JOIN facts f ON f.statement_id = s.id
+                 WHERE s.entity_id = ?1 AND s.valid_to IS NULL AND f.valid_to IS NULL AND f.field = 'card_text'",
+                &[id],
+                self.limits,
+            )?;
+            let texts: Vec<&str> = texts.rows.iter().filter_map(|r| r[0].as_str()).collect();
+            hit.snippet = crate::snippet::snippet(texts, &wanted);
+        }
+        Ok(())
     }
 
     /// How many models match (up to [`TOTAL_CAP`]), and whether that is all of them.
@@ -178,4 +206,15 @@ pub(crate) fn stored(message: String) -> RepoError {
 
 pub(crate) fn texts(values: &[String]) -> Vec<SqlValue> {
     values.iter().map(|v| SqlValue::Text(v.clone())).collect()
+}
+
+/// The query as an exact condition on a row `m` of `models` (`None` when it states none).
+pub(crate) fn model_condition(
+    store: &ReadOnly,
+    query: &Query,
+    limits: Limits,
+) -> Result<Option<macaroni_query::Compiled>> {
+    let enricher = macaroni_enrich::Enricher::shared()?;
+    let catalog = macaroni_query::StoreCatalog::new(store, limits);
+    Ok(macaroni_query::compile_condition(query, enricher, &catalog))
 }

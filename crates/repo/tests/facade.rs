@@ -177,3 +177,150 @@ fn unknown_ids_come_with_the_nearest_and_pages_cover_every_match_once() {
     });
     assert!(matches!(bad, Err(RepoError::Usage { position: Some(_), .. })));
 }
+
+#[test]
+fn leaderboards_rank_in_the_metric_direction_over_every_linked_name_and_filter_exactly() {
+    use macaroni_format::{DatasetRef, Evaluation, MetricRef};
+    use macaroni_repo::{LeaderboardOrder, LeaderboardRequest};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("board.db");
+    let at = "2026-01-01T00:00:00Z";
+    let evaluation = |model: &str, dataset: &str, metric: &str, value: f64| Evaluation {
+        id: format!("eval:{model}#{dataset}/{metric}/{value}"),
+        provenance: Provenance::declared("huggingface", &format!("card:{model}"), at),
+        model: model.into(),
+        dataset: DatasetRef {
+            id: Some(format!("dataset:{dataset}")),
+            name: Some(dataset.into()),
+            split: Some("validation".into()),
+            ..DatasetRef::default()
+        },
+        metric: MetricRef {
+            metric_type: Some(metric.into()),
+            ..MetricRef::default()
+        },
+        value: serde_json::json!(value),
+        numeric_value: Some(value),
+        ..Evaluation::default()
+    };
+    let mut batches = Vec::new();
+    for i in 0..12 {
+        let id = format!("hf:acme/m{i:02}");
+        let license = if i % 3 == 0 { "gpl-3.0" } else { "mit" };
+        let mut batch = model(&id, &format!("card:{id}"), license, at);
+        if let Record::Model(m) = &mut batch.records[0] {
+            m.parameters = Some(1_000_000 * (12 - i));
+        }
+        // Two spellings of ImageNet-1k; the better of a model's two results counts.
+        let spelling = if i % 2 == 0 { "in1k" } else { "imagenet-1k" };
+        // As the readers do, each evaluated dataset is also named by a relation enrichment links.
+        let named = Provenance::declared("huggingface", &format!("card:{id}"), at);
+        batch.records.push(Record::Relation(macaroni_format::Relation::new(
+            &id,
+            macaroni_format::RelationKind::EvaluatedOn,
+            &format!("dataset:{spelling}"),
+            named,
+        )));
+        batch.records.push(Record::Relation(macaroni_format::Relation::new(
+            &id,
+            macaroni_format::RelationKind::LicensedUnder,
+            &format!("license:{license}"),
+            Provenance::declared("huggingface", &format!("card:{id}"), at),
+        )));
+        batch.records.push(Record::Evaluation(evaluation(
+            &id,
+            spelling,
+            "accuracy",
+            60.0 + i as f64,
+        )));
+        batch
+            .records
+            .push(Record::Evaluation(evaluation(&id, spelling, "accuracy", 50.0)));
+        batch.records.push(Record::Evaluation(evaluation(
+            &id,
+            "imagenet-1k",
+            "wer",
+            30.0 - i as f64,
+        )));
+        batches.push(batch);
+    }
+    let mut writer = Writer::open_write(&db).unwrap();
+    writer.store_mut().apply(&batches, at).unwrap();
+    writer.enrich().unwrap();
+    drop(writer);
+    let repo = Repo::open_read(&db).unwrap();
+    let ask = |dataset: &str, filter: &str, order, limit| {
+        repo.leaderboard(&LeaderboardRequest {
+            dataset: dataset.into(),
+            filter: filter.into(),
+            order,
+            limit,
+        })
+        .unwrap()
+    };
+    let board = ask("dataset:in1k", "", LeaderboardOrder::Value, 0);
+    assert_eq!(
+        board.dataset, "dataset:imagenet-1k",
+        "a raw name shows its canonical dataset"
+    );
+    let section = |metric: &str| board.sections.iter().find(|s| s.metric == metric).unwrap();
+    let accuracy = section("metric:accuracy");
+    assert!(accuracy.higher_is_better);
+    assert_eq!(accuracy.models, 12, "both spellings are on one board");
+    let best: Vec<(&str, f64, usize)> = (accuracy.rows.iter().take(3))
+        .map(|r| (r.model.as_str(), r.value, r.rank))
+        .collect();
+    assert_eq!(
+        best,
+        vec![
+            ("hf:acme/m11", 71.0, 1),
+            ("hf:acme/m10", 70.0, 2),
+            ("hf:acme/m09", 69.0, 3)
+        ]
+    );
+    // Lower word error rates are better.
+    let wer = section("metric:wer");
+    assert!(!wer.higher_is_better);
+    assert_eq!((wer.rows[0].model.as_str(), wer.rows[0].value), ("hf:acme/m11", 19.0));
+    // The same rows as the documented view gives, per model.
+    let reference = repo
+        .sql(
+            "SELECT model_id, MAX(numeric_value) FROM evaluation_scores
+             WHERE dataset_id = 'dataset:imagenet-1k' AND metric_id = 'metric:accuracy' GROUP BY model_id",
+            macaroni_store::Limits::default(),
+        )
+        .unwrap();
+    let mut expected: Vec<(String, f64)> = (reference.rows.iter())
+        .map(|r| (r[0].as_str().unwrap().to_string(), r[1].as_f64().unwrap()))
+        .collect();
+    let mut got: Vec<(String, f64)> = accuracy.rows.iter().map(|r| (r.model.clone(), r.value)).collect();
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    got.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(got, expected);
+
+    // A filter keeps exactly the models the search language matches; smallest first on request.
+    let filtered = ask(
+        "dataset:imagenet-1k",
+        "license:permissive",
+        LeaderboardOrder::Parameters,
+        3,
+    );
+    let rows = &filtered
+        .sections
+        .iter()
+        .find(|s| s.metric == "metric:accuracy")
+        .unwrap()
+        .rows;
+    assert_eq!(filtered.sections[0].models, 8, "the four GPL models are left out");
+    let sizes: Vec<Option<i64>> = rows.iter().map(|r| r.parameters).collect();
+    assert_eq!(sizes, vec![Some(1_000_000), Some(2_000_000), Some(4_000_000)]);
+    assert!(rows.iter().all(|r| r.license.as_deref() == Some("mit")));
+    assert_eq!(rows[0].rank, 1, "ranks stay those by value");
+    assert!(matches!(
+        repo.leaderboard(&LeaderboardRequest {
+            dataset: "dataset:nothing-like-it".into(),
+            ..Default::default()
+        }),
+        Err(RepoError::NotFound { .. })
+    ));
+}

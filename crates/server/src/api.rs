@@ -37,9 +37,11 @@ use crate::AppState;
         lineage,
         common_ancestors,
         compare,
+        leaderboard,
         select,
         stats,
         quality,
+        model_quality,
         sql,
         crate::hub::list_models,
         crate::hub::model_info,
@@ -50,6 +52,7 @@ use crate::AppState;
         ErrorBody,
         SearchPage,
         ModelHit,
+        macaroni_repo::SnippetPart,
         Facets,
         EntityDoc,
         AsOfDoc,
@@ -62,11 +65,16 @@ use crate::AppState;
         macaroni_query::ModelSummary,
         macaroni_query::BenchmarkRow,
         ParetoFront,
+        macaroni_repo::Leaderboard,
+        macaroni_repo::LeaderboardSection,
+        macaroni_repo::LeaderboardRow,
+        macaroni_repo::LeaderboardOrder,
         macaroni_repo::ObjectiveDoc,
         macaroni_repo::FrontPoint,
         StatsDoc,
         macaroni_repo::StorageCounts,
         QualityReport,
+        macaroni_repo::ModelQuality,
         macaroni_enrich::quality::Distribution,
         macaroni_enrich::quality::Flag,
         macaroni_repo::hub::HubModel,
@@ -87,9 +95,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/lineage", get(lineage))
         .route("/api/v1/common-ancestors", get(common_ancestors))
         .route("/api/v1/compare", get(compare))
+        .route("/api/v1/leaderboard", get(leaderboard))
         .route("/api/v1/select", get(select))
         .route("/api/v1/stats", get(stats))
         .route("/api/v1/quality", get(quality))
+        .route("/api/v1/entity/quality", get(model_quality))
         .route("/api/v1/sql", get(sql))
         .route("/api/v1/plan", get(plan))
 }
@@ -356,6 +366,41 @@ async fn compare(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+pub struct LeaderboardParams {
+    /// A dataset id (`dataset:imagenet-1k`); a raw id enrichment linked shows its canonical dataset.
+    pub id: String,
+    /// Search language narrowing the models (`license:permissive params<100M`).
+    #[serde(default)]
+    pub q: String,
+    /// Row order within each section: `value` (best first, the default), `parameters`, `model`, `license`.
+    #[serde(default)]
+    #[param(value_type = Option<String>)]
+    pub sort: macaroni_repo::LeaderboardOrder,
+    /// Rows per section (default 100, at most 1,000).
+    #[serde(default)]
+    pub limit: usize,
+}
+
+/// A dataset's leaderboard: each model's best value per metric, config and split, ranked in the
+/// metric's direction.
+#[utoipa::path(get, path = "/api/v1/leaderboard", params(LeaderboardParams),
+    responses((status = 200, body = macaroni_repo::Leaderboard), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn leaderboard(
+    State(state): State<AppState>,
+    Params(params): Params<LeaderboardParams>,
+) -> Result<Json<macaroni_repo::Leaderboard>, ApiError> {
+    let request = macaroni_repo::LeaderboardRequest {
+        dataset: params.id,
+        filter: params.q,
+        order: params.sort,
+        limit: params.limit,
+    };
+    Ok(Json(state.pool.run(move |repo| repo.leaderboard(&request)).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SelectParams {
     #[serde(default)]
     pub q: String,
@@ -390,6 +435,25 @@ async fn stats(State(state): State<AppState>) -> Result<Json<StatsDoc>, ApiError
 #[utoipa::path(get, path = "/api/v1/quality", responses((status = 200, body = QualityReport), (status = 503, body = ErrorBody)))]
 async fn quality(State(state): State<AppState>) -> Result<Json<QualityReport>, ApiError> {
     Ok(Json(state.pool.run(|repo| repo.quality()).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ModelQualityParams {
+    /// A model id (`hf:google-bert/bert-base-uncased`).
+    pub id: String,
+}
+
+/// One model's completeness, the fields no source states, and the contradictions that concern it
+/// or its evaluations (each with the files involved).
+#[utoipa::path(get, path = "/api/v1/entity/quality", params(ModelQualityParams),
+    responses((status = 200, body = macaroni_repo::ModelQuality), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn model_quality(
+    State(state): State<AppState>,
+    Params(params): Params<ModelQualityParams>,
+) -> Result<Json<macaroni_repo::ModelQuality>, ApiError> {
+    Ok(Json(state.pool.run(move |repo| repo.model_quality(&params.id)).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -62,7 +62,7 @@ pub struct Stats {
 impl Store {
     /// Calls `each` with every current statement as a record, ordered by id, source and method,
     /// so that the same content always exports to the same bundle.
-    pub fn export_each(&self, kind: Option<Kind>, mut each: impl FnMut(Record) -> Result<()>) -> Result<usize> {
+    pub fn export_each(&self, kind: Option<Kind>, each: impl FnMut(Record) -> Result<()>) -> Result<usize> {
         let sql = format!(
             "SELECT s.id, s.entity_id, s.kind, {PROVENANCE_COLUMNS}, f.field, f.value
              FROM {STATEMENTS} LEFT JOIN facts f ON f.statement_id = s.id AND f.valid_to IS NULL
@@ -70,39 +70,82 @@ impl Store {
              ORDER BY s.entity_id, src.uri, s.method, s.id, f.field"
         );
         let mut stmt = self.conn.prepare(&sql)?;
-        let mut rows = stmt.query(params![kind.map(Kind::as_str)])?;
-        let mut pending: Option<PendingStatement> = None;
+        let rows = stmt.query(params![kind.map(Kind::as_str)])?;
+        records_of(rows, each)
+    }
+
+    /// [`Store::export_each`] for a few entities: the current statements of each id, as records.
+    pub fn export_entities(&self, ids: &[String], mut each: impl FnMut(Record) -> Result<()>) -> Result<usize> {
+        let sql = format!(
+            "SELECT s.id, s.entity_id, s.kind, {PROVENANCE_COLUMNS}, f.field, f.value
+             FROM {STATEMENTS} LEFT JOIN facts f ON f.statement_id = s.id AND f.valid_to IS NULL
+             WHERE s.valid_to IS NULL AND s.entity_id = ?1
+             ORDER BY src.uri, s.method, s.id, f.field"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
         let mut count = 0;
-        while let Some(row) = rows.next()? {
-            let statement_id: i64 = row.get(0)?;
-            if pending.as_ref().is_none_or(|p| p.statement_id != statement_id) {
-                if let Some(done) = pending.take() {
-                    each(done.into_record()?)?;
-                    count += 1;
-                }
-                let id: String = row.get(1)?;
-                let kind_text: String = row.get(2)?;
-                pending = Some(PendingStatement {
-                    statement_id,
-                    kind: Kind::parse(&kind_text).ok_or_else(|| corrupt(&id, "unknown kind"))?,
-                    id,
-                    provenance: provenance_at(row, 3)?,
-                    attributes: Map::new(),
-                });
-            }
-            let field: Option<String> = row.get(10)?;
-            let value: Option<String> = row.get(11)?;
-            if let (Some(field), Some(value), Some(p)) = (field, value, pending.as_mut()) {
-                p.attributes.insert(field, serde_json::from_str(&value)?);
-            }
-        }
-        if let Some(done) = pending.take() {
-            each(done.into_record()?)?;
-            count += 1;
+        for id in ids {
+            count += records_of(stmt.query([id])?, &mut each)?;
         }
         Ok(count)
     }
 
+    /// Ids of the relations `id` is the subject of and of its evaluations: the records that
+    /// describe a model besides its own statements.
+    pub fn ids_about(&self, id: &str) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id FROM relations WHERE subject = ?1 UNION ALL SELECT id FROM evaluations WHERE model_id = ?1",
+        )?;
+        let ids = stmt.query_map([id], |row| row.get(0))?;
+        Ok(ids.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Whether `id` is among its own lineage ancestors (the lineage closure holds the pair).
+    pub fn in_lineage_cycle(&self, id: &str) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM lineage_closure WHERE ancestor = ?1 AND descendant = ?1)",
+            [id],
+            |row| row.get(0),
+        )?)
+    }
+}
+
+/// Folds statement rows (statement id, entity id, kind, provenance, field, value; grouped by
+/// statement) into records.
+fn records_of(mut rows: rusqlite::Rows<'_>, mut each: impl FnMut(Record) -> Result<()>) -> Result<usize> {
+    let mut pending: Option<PendingStatement> = None;
+    let mut count = 0;
+    while let Some(row) = rows.next()? {
+        let statement_id: i64 = row.get(0)?;
+        if pending.as_ref().is_none_or(|p| p.statement_id != statement_id) {
+            if let Some(done) = pending.take() {
+                each(done.into_record()?)?;
+                count += 1;
+            }
+            let id: String = row.get(1)?;
+            let kind_text: String = row.get(2)?;
+            pending = Some(PendingStatement {
+                statement_id,
+                kind: Kind::parse(&kind_text).ok_or_else(|| corrupt(&id, "unknown kind"))?,
+                id,
+                provenance: provenance_at(row, 3)?,
+                attributes: Map::new(),
+            });
+        }
+        let field: Option<String> = row.get(10)?;
+        let value: Option<String> = row.get(11)?;
+        if let (Some(field), Some(value), Some(p)) = (field, value, pending.as_mut()) {
+            p.attributes.insert(field, serde_json::from_str(&value)?);
+        }
+    }
+    if let Some(done) = pending.take() {
+        each(done.into_record()?)?;
+        count += 1;
+    }
+    Ok(count)
+}
+
+impl Store {
     /// The merged record of `id`, or `None` when no source states it.
     pub fn merged(&self, id: &str) -> Result<Option<Record>> {
         match derive::merged(&self.conn, id)? {

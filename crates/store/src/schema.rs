@@ -237,6 +237,15 @@ const MIGRATIONS: &[&str] = &[
     )
     SELECT ancestor, descendant, MIN(depth) FROM up GROUP BY ancestor, descendant;
     "#,
+    // 5: the dataset-and-metric index also holds the model, config and split, so that a
+    // leaderboard and a metric filter (`top1@imagenet-1k>=80`) are answered from the index alone
+    // instead of one table read per evaluation (4,616 ImageNet results at 1M models: 19 -> 3 ms;
+    // rebuilding the index for 636,347 evaluations took 1.3 s).
+    r#"
+    DROP INDEX evaluations_by_dataset_metric;
+    CREATE INDEX evaluations_by_dataset_metric
+        ON evaluations(dataset_id, metric_id, numeric_value, model_id, dataset_config, dataset_split);
+    "#,
 ];
 
 /// Number of migrations this build knows.

@@ -95,6 +95,64 @@ try:
     driver.get(base + "/dataset?id=" + quote(questions["dataset"]))
     seen["leaderboard_models"] = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "table.leaderboard td:nth-child(2) a")]
     shot("dataset")
+    # Which text-classification models under a permissive license score best on SST-2, and where
+    # do they come from? Answered by typing two words and clicking.
+    if questions.get("walkthrough"):
+        walk = {}
+        driver.get(base + "/")
+        box = driver.find_element(By.CSS_SELECTOR, "form.big-search input[name=q]")
+        navigating(lambda: box.send_keys("sst-2" + Keys.ENTER))
+        walk["marked"] = [m.text for m in driver.find_elements(By.CSS_SELECTOR, "table.hits p.snippet mark")]
+        shot("walkthrough-search")
+        task = [a for a in driver.find_elements(By.CSS_SELECTOR, "aside.facets details a") if a.text == "text-classification"]
+        walk["task_facet"] = bool(task)
+        navigating(task[0].click)
+        walk["query"] = driver.find_element(By.CSS_SELECTOR, "form.big-search input[name=q]").get_attribute("value")
+        navigating(driver.find_element(By.CSS_SELECTOR, "table.hits td:first-child a").click)
+        walk["model"] = driver.find_element(By.TAG_NAME, "h1").text
+        walk["quality"] = driver.find_element(By.CSS_SELECTOR, "section.quality").text
+        # The model's evaluation names its dataset: open that dataset's leaderboard.
+        navigating(driver.find_element(By.CSS_SELECTOR, "table.evaluations td:first-child a").click)
+        walk["board"] = driver.find_element(By.TAG_NAME, "h1").text
+        for term in ["license:permissive", "task:text-classification"]:
+            link = [a for a in driver.find_elements(By.CSS_SELECTOR, "p.narrow a") if a.text == term]
+            navigating(link[0].click)
+        walk["filter"] = driver.find_element(By.CSS_SELECTOR, "form.inline input[name=q]").get_attribute("value")
+        sections = {}
+        for section in driver.find_elements(By.CSS_SELECTOR, "main section"):
+            title = section.find_element(By.TAG_NAME, "h2").text
+            sections[title] = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")]
+                               for tr in section.find_elements(By.CSS_SELECTOR, "table.leaderboard tbody tr")]
+        walk["sections"] = sections
+        shot("walkthrough-leaderboard")
+        board_url = driver.current_url
+        # Where the best on SST-2 comes from: its sources and its lineage.
+        sst2 = [sec for sec in driver.find_elements(By.CSS_SELECTOR, "main section") if "sst2" in sec.find_element(By.TAG_NAME, "h2").text]
+        navigating(sst2[0].find_element(By.CSS_SELECTOR, "table.leaderboard tbody td:nth-child(2) a").click)
+        walk["best"] = driver.find_element(By.TAG_NAME, "h1").text
+        walk["sources"] = driver.find_element(By.CSS_SELECTOR, "section.sources").text
+        walk["lineage"] = [t.get_attribute("textContent") for t in driver.find_elements(By.CSS_SELECTOR, "svg.lineage a g title")]
+        shot("walkthrough-model")
+        # Sorting by a column is one click on its header.
+        driver.get(board_url)
+        navigating(driver.find_element(By.CSS_SELECTOR, "table.leaderboard thead th a[title='Sort by parameters']").click)
+        walk["sorted_url"] = driver.current_url
+        seen["walkthrough"] = walk
+    # A plan, its front of plans, and the plan behind a point of the front.
+    if questions.get("plan"):
+        driver.get(base + "/plan")
+        driver.find_element(By.CSS_SELECTOR, "form.stack input[name=q]").send_keys(questions["plan"])
+        driver.find_element(By.NAME, "max_cost").send_keys("150")
+        navigating(driver.find_element(By.CSS_SELECTOR, "form.stack button").click)
+        seen["plan_lead"] = driver.find_element(By.CSS_SELECTOR, "p.lead").text
+        seen["plan_rows"] = len(driver.find_elements(By.CSS_SELECTOR, "main table tbody tr"))
+        shot("plan")
+        navigating(driver.find_element(By.LINK_TEXT, "The Pareto front of plans for this query").click)
+        seen["plan_front_points"] = len(driver.find_elements(By.CSS_SELECTOR, "svg.scatter circle"))
+        shot("plan-front")
+        points = driver.find_elements(By.CSS_SELECTOR, "svg.scatter a")
+        navigating(points[len(points) // 2].click)
+        seen["plan_from_point"] = driver.find_element(By.CSS_SELECTOR, "p.lead").text
     # Pareto front.
     driver.get(base + "/select?" + questions["select"])
     seen["pareto_points"] = len(driver.find_elements(By.CSS_SELECTOR, "svg.scatter circle"))

@@ -5,7 +5,7 @@
 use axum::extract::State;
 use macaroni_format::{Provenance, Record};
 use macaroni_query::LineageOptions;
-use macaroni_repo::{EntityDoc, Instant};
+use macaroni_repo::{EntityDoc, Instant, ModelQuality};
 use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::Value;
@@ -45,13 +45,14 @@ pub async fn model(State(state): State<AppState>, Params(query): Params<EntityQu
     }
     let id = query.id.clone();
     let with_history = query.history;
-    let (doc, ancestors, descendants, best) = state
+    let (doc, ancestors, descendants, best, quality) = state
         .pool
         .run(move |repo| {
             let doc = repo.entity(&id, with_history)?;
             let best = repo.best_values(&evaluation_keys(&doc.evaluations))?;
-            let (mut up, mut down) = (None, None);
+            let (mut up, mut down, mut quality) = (None, None, None);
             if doc.kind == "model" {
+                quality = Some(repo.model_quality(&id)?);
                 let options = |up| LineageOptions {
                     up,
                     relations: Vec::new(),
@@ -60,7 +61,7 @@ pub async fn model(State(state): State<AppState>, Params(query): Params<EntityQu
                 up = Some(repo.lineage(&id, &options(true))?);
                 down = Some(repo.lineage(&id, &options(false))?);
             }
-            Ok((doc, up, down, best))
+            Ok((doc, up, down, best, quality))
         })
         .await?;
     let json = format!(
@@ -90,6 +91,7 @@ pub async fn model(State(state): State<AppState>, Params(query): Params<EntityQu
             }
         }
         (same_model_elsewhere(&doc))
+        @if let Some(q) = &quality { (quality_section(q)) }
         (evaluations(&doc.evaluations, &best))
         (costs(&doc.costs))
         (relations("Relations", &doc.outgoing, true))
@@ -177,6 +179,32 @@ fn evaluation_keys(records: &[Record]) -> Vec<(String, String)> {
     keys
 }
 
+/// Completeness and the contradictions found, with the files they come from.
+fn quality_section(q: &ModelQuality) -> Markup {
+    let percent = (q.completeness * 100.0).round();
+    html! {
+        section.quality {
+            h2 { "Quality" }
+            p {
+                meter min="0" max="100" value=(percent) aria-label="completeness" {}
+                " " strong { (percent) " % complete" }
+                @if !q.missing.is_empty() { " — no source states: " (q.missing.join(", ")) }
+                " " a href=(format!("/api/v1/entity/quality?{}", crate::api::encode(&[("id", &q.model)]))) { "JSON" }
+            }
+            @if q.flags.is_empty() {
+                p.note { "No contradiction found." }
+            } @else {
+                ul.flags { @for f in &q.flags {
+                    li {
+                        strong.check { (f.check) } ": " (f.detail)
+                        @if !f.files.is_empty() { br; small { "in " (f.files.join(", ")) } }
+                    }
+                } }
+            }
+        }
+    }
+}
+
 /// The same model in other zoos (`same_as`, either way).
 fn same_model_elsewhere(doc: &EntityDoc) -> Markup {
     let others: Vec<&str> = (doc.outgoing.iter().map(|r| (r, true)))
@@ -214,9 +242,9 @@ fn evaluations(records: &[Record], best: &std::collections::BTreeMap<(String, St
     });
     html! {
         @if !rows.is_empty() {
-            section {
+            section.evaluations {
                 h2 { "Evaluations (" (rows.len()) ")" }
-                table {
+                table.evaluations {
                     thead { tr { th { "dataset" } th { "config" } th { "split" } th { "metric" } th.num { "value" } th { "best in the repository" } th { "from" } } }
                     tbody {
                         @for e in rows {
@@ -300,7 +328,7 @@ fn relations(title: &str, records: &[Record], outgoing: bool) -> Markup {
 
 fn sources(doc: &EntityDoc) -> Markup {
     html! {
-        section {
+        section.sources {
             h2 { "Sources (" (doc.statements.len()) ")" }
             ul { @for s in &doc.statements { li { span.zoo { (s.provenance().source.zoo) } " " (provenance_line(s.provenance())) } } }
         }

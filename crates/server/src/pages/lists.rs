@@ -1,7 +1,7 @@
 //! The home page, search results with facets and paging, and a dataset's leaderboard.
 
 use axum::extract::State;
-use macaroni_repo::{FacetCount, RepoError, SearchRequest};
+use macaroni_repo::{FacetCount, Leaderboard, LeaderboardOrder, LeaderboardRequest, RepoError, SearchRequest};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -136,7 +136,12 @@ pub async fn search(State(state): State<AppState>, Params(query): Params<SearchQ
                                 thead { tr { th { "model" } th { "zoo" } th { "task" } th { "license" } th.num { "parameters" } th.num { "downloads" } } }
                                 tbody { @for hit in &results.hits {
                                     tr {
-                                        td { (entity_link(&hit.id)) }
+                                        td {
+                                            (entity_link(&hit.id))
+                                            @if let Some(parts) = &hit.snippet {
+                                                p.snippet { @for part in parts { @if part.hit { mark { (part.text) } } @else { (part.text) } } }
+                                            }
+                                        }
                                         td { (hit.zoo.clone().unwrap_or_default()) }
                                         td { (hit.task.clone().unwrap_or_default()) }
                                         td { (hit.license.clone().unwrap_or_default()) }
@@ -253,40 +258,128 @@ pub struct DatasetQuery {
     /// Search-language filter on the models.
     #[serde(default)]
     pub q: String,
+    #[serde(default)]
+    pub sort: LeaderboardOrder,
+    /// Rows per section (default 100, at most 1,000).
+    #[serde(default)]
+    pub limit: usize,
+}
+
+impl DatasetQuery {
+    pub fn request(&self) -> LeaderboardRequest {
+        LeaderboardRequest {
+            dataset: self.id.clone(),
+            filter: self.q.clone(),
+            order: self.sort,
+            limit: self.limit,
+        }
+    }
+}
+
+/// Sortable leaderboard columns: (header, order it sorts by).
+const BOARD_COLUMNS: [(&str, Option<LeaderboardOrder>); 7] = [
+    ("#", Some(LeaderboardOrder::Value)),
+    ("model", Some(LeaderboardOrder::Model)),
+    ("value", Some(LeaderboardOrder::Value)),
+    ("parameters", Some(LeaderboardOrder::Parameters)),
+    ("license", Some(LeaderboardOrder::License)),
+    ("task", None),
+    ("zoo", None),
+];
+
+/// License classes offered as one-click filters (the classes of the license vocabulary).
+const LICENSE_CLASSES: [&str; 3] = ["permissive", "copyleft", "non-commercial"];
+
+/// One-click refinements of the leaderboard's filter: license classes and the tasks of the
+/// models shown, most frequent first.
+fn narrowing(board: &Leaderboard) -> Markup {
+    let mut tasks: Vec<(String, usize)> = Vec::new();
+    for row in board.sections.iter().flat_map(|s| &s.rows) {
+        if let Some(task) = &row.task {
+            match tasks.iter_mut().find(|(t, _)| t == task) {
+                Some((_, n)) => *n += 1,
+                None => tasks.push((task.clone(), 1)),
+            }
+        }
+    }
+    tasks.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let with = |extra: &str| {
+        let filter = format!("{} {extra}", board.filter.trim());
+        board_href(board, filter.trim(), board.order, 0)
+    };
+    let terms: Vec<String> = (LICENSE_CLASSES.iter().map(|c| format!("license:{c}")))
+        .chain(tasks.iter().take(5).map(|(t, _)| term("task", t)))
+        .filter(|t| !board.filter.split_whitespace().any(|w| w == t))
+        .collect();
+    html! {
+        @if !terms.is_empty() {
+            p.narrow { "Only: " @for (i, t) in terms.iter().enumerate() { @if i > 0 { " · " } a href=(with(t)) { code { (t) } } } }
+        }
+    }
+}
+
+fn board_href(board: &Leaderboard, filter: &str, order: LeaderboardOrder, limit: usize) -> String {
+    let sort = serde_json::to_value(order)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let limit = limit.to_string();
+    let mut pairs = vec![("id", board.dataset.as_str()), ("sort", sort.as_str())];
+    if !filter.is_empty() {
+        pairs.push(("q", filter));
+    }
+    if limit != "0" {
+        pairs.push(("limit", limit.as_str()));
+    }
+    format!("/dataset?{}", crate::api::encode(&pairs))
 }
 
 pub async fn dataset(State(state): State<AppState>, Params(query): Params<DatasetQuery>) -> Result<Markup, PageError> {
-    let (id, filter) = (query.id.clone(), query.q.clone());
-    let board = state.pool.run(move |repo| repo.leaderboard(&id, &filter)).await?;
-    let mut metrics: Vec<(String, Option<String>, Option<String>)> = Vec::new();
-    for row in &board.rows {
-        let key = (row.metric.clone(), row.config.clone(), row.split.clone());
-        if !metrics.contains(&key) {
-            metrics.push(key);
-        }
-    }
-    let json = format!("/api/v1/entity?{}", crate::api::encode(&[("id", &board.dataset)]));
+    let request = query.request();
+    let board = state.pool.run(move |repo| repo.leaderboard(&request)).await?;
+    let json = format!(
+        "/api/v1/leaderboard?{}",
+        crate::api::encode(&[("id", &board.dataset), ("q", &board.filter)])
+    );
+    let shown: usize = board.sections.iter().map(|s| s.rows.len()).sum();
     let body = html! {
         h1 { "Leaderboard: " (board.dataset) }
-        p { (entity_link(&board.dataset)) " · " (board.rows.len()) " results" @if board.truncated { " (the first 1,000)" } }
+        p { (entity_link(&board.dataset)) " · " (plural(board.sections.len(), "section")) " (one per metric, config and split), " (plural(shown, "row")) " shown" }
         form.inline action="/dataset" method="get" {
             input type="hidden" name="id" value=(board.dataset);
             label { "Only models matching " input type="search" name="q" value=(board.filter) placeholder="license:permissive params<100M"; }
             button type="submit" { "Filter" }
         }
-        @for (metric, config, split) in &metrics {
+        (narrowing(&board))
+        @if board.sections.is_empty() { p { "No model has a numeric result on this dataset" @if !board.filter.is_empty() { " among those matching the filter" } "." } }
+        @for section in &board.sections {
             section {
-                h2 { (metric) @if let Some(c) = config { " · " (c) } @if let Some(s) = split { " · " (s) } }
+                h2 {
+                    (section.metric) @if let Some(c) = &section.config { " · " (c) } @if let Some(s) = &section.split { " · " (s) }
+                    " " small { (if section.higher_is_better { "higher is better" } else { "lower is better" }) }
+                }
+                @if section.rows.len() < section.models {
+                    p.note { (section.rows.len()) " of " (human(section.models as i64)) " models shown. "
+                        a href=(board_href(&board, &board.filter, board.order, (query.limit.max(100) * 10).min(1000))) { "Show more" } }
+                }
                 table.leaderboard {
-                    thead { tr { th.num { "#" } th { "model" } th.num { "value" } th.num { "parameters" } th { "license" } th { "zoo" } } }
+                    thead { tr { @for (header, order) in BOARD_COLUMNS {
+                        @let class = matches!(header, "#" | "value" | "parameters").then_some("num");
+                        @match order {
+                            Some(order) if order == board.order && header != "#" => th class=[class] aria-sort=(if order == LeaderboardOrder::Value && !section.higher_is_better { "ascending" } else if order == LeaderboardOrder::Value { "descending" } else { "ascending" }) { (header) " ▾" },
+                            Some(order) => th class=[class] { a href=(board_href(&board, &board.filter, order, query.limit)) title=(format!("Sort by {header}")) { (header) } },
+                            None => th class=[class] { (header) },
+                        }
+                    } } }
                     tbody {
-                        @for (rank, row) in board.rows.iter().filter(|r| &r.metric == metric && &r.config == config && &r.split == split).enumerate() {
+                        @for row in &section.rows {
                             tr {
-                                td.num { (rank + 1) }
+                                td.num { (row.rank) }
                                 td { (entity_link(&row.model)) }
                                 td.num { (format!("{:.4}", row.value).trim_end_matches('0').trim_end_matches('.')) }
                                 td.num { (row.parameters.map(human).unwrap_or_default()) }
                                 td { (row.license.clone().unwrap_or_default()) }
+                                td { (row.task.clone().unwrap_or_default()) }
                                 td { (row.zoo.clone().unwrap_or_default()) }
                             }
                         }
@@ -296,4 +389,9 @@ pub async fn dataset(State(state): State<AppState>, Params(query): Params<Datase
         }
     };
     Ok(page(&format!("Leaderboard {}", board.dataset), Some(&json), body))
+}
+
+/// `1 row`, `2 rows`.
+fn plural(n: usize, noun: &str) -> String {
+    format!("{} {noun}{}", human(n as i64), if n == 1 { "" } else { "s" })
 }

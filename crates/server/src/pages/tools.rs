@@ -132,7 +132,7 @@ pub async fn select(State(state): State<AppState>, Params(query): Params<SelectQ
     let result = match usage_or_fail(outcome)? {
         Err(message) => problem(&message),
         Ok(front) => html! {
-            @if front.objectives.len() == 2 { (trusted(scatter(&front))) }
+            @if front.objectives.len() == 2 { (trusted(front_scatter(&front))) }
             table {
                 thead { tr { th { "model" } @for o in &front.objectives { th.num { (o.name) " (" (if o.maximize { "max" } else { "min" }) ")" } } } }
                 tbody { @for p in &front.points {
@@ -146,15 +146,34 @@ pub async fn select(State(state): State<AppState>, Params(query): Params<SelectQ
     Ok(page("Pareto front", Some(&json), body))
 }
 
-/// The front of two objectives as an SVG scatter plot, each point a link (text escaped by
-/// `lineage_svg`'s rules: ids only appear in attributes we escape).
-fn scatter(front: &ParetoFront) -> String {
+/// A point of a scatter plot: where it links, its tooltip, and its coordinates.
+struct Dot {
+    href: String,
+    title: String,
+    x: f64,
+    y: f64,
+}
+
+/// The front of a search's models on two objectives.
+fn front_scatter(front: &ParetoFront) -> String {
     let (x_name, y_name) = (&front.objectives[1].name, &front.objectives[0].name);
-    let points: Vec<(&str, f64, f64)> = front
-        .points
-        .iter()
-        .filter_map(|p| Some((p.id.as_str(), *p.values.get(x_name)?, *p.values.get(y_name)?)))
+    let dots: Vec<Dot> = (front.points.iter())
+        .filter_map(|p| {
+            let (x, y) = (*p.values.get(x_name)?, *p.values.get(y_name)?);
+            Some(Dot {
+                href: entity_href(&p.id),
+                title: format!("{} ({x}, {y})", p.id),
+                x,
+                y,
+            })
+        })
         .collect();
+    scatter(&dots, x_name, y_name, "Pareto front")
+}
+
+/// Points as an SVG scatter plot joined by the front's line, each point a link. Every text
+/// placed in the SVG is escaped here: the plot is inserted as trusted markup.
+fn scatter(dots: &[Dot], x_name: &str, y_name: &str, label: &str) -> String {
     let (w, h, pad) = (640.0, 360.0, 50.0);
     let range = |values: Vec<f64>| {
         let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
@@ -165,13 +184,19 @@ fn scatter(front: &ParetoFront) -> String {
             (lo, hi)
         }
     };
-    let (x0, x1) = range(points.iter().map(|p| p.1).collect());
-    let (y0, y1) = range(points.iter().map(|p| p.2).collect());
+    let (x0, x1) = range(dots.iter().map(|d| d.x).collect());
+    let (y0, y1) = range(dots.iter().map(|d| d.y).collect());
     let sx = |x: f64| pad + (x - x0) / (x1 - x0) * (w - 2.0 * pad);
     let sy = |y: f64| h - pad - (y - y0) / (y1 - y0) * (h - 2.0 * pad);
-    let esc = |t: &str| t.replace('&', "&amp;").replace('<', "&lt;").replace('"', "&quot;");
+    let esc = |t: &str| {
+        t.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
     let mut svg = format!(
-        r#"<svg class="scatter" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="Pareto front">"#
+        r#"<svg class="scatter" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{}">"#,
+        esc(label)
     );
     let _ = write!(
         svg,
@@ -189,25 +214,56 @@ fn scatter(front: &ParetoFront) -> String {
         esc(x_name),
         esc(y_name)
     );
-    let mut sorted = points.clone();
-    sorted.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let _ = write!(
+        svg,
+        r#"<text x="{pad}" y="{}" class="tick">{}</text><text x="{}" y="{}" class="tick" text-anchor="end">{}</text>"#,
+        h - pad + 16.0,
+        esc(&tick(x0)),
+        w - pad,
+        h - pad + 16.0,
+        esc(&tick(x1))
+    );
+    let _ = write!(
+        svg,
+        r#"<text x="{}" y="{}" class="tick" text-anchor="end">{}</text><text x="{}" y="{}" class="tick" text-anchor="end">{}</text>"#,
+        pad - 4.0,
+        h - pad,
+        esc(&tick(y0)),
+        pad - 4.0,
+        pad + 4.0,
+        esc(&tick(y1))
+    );
+    let mut sorted: Vec<&Dot> = dots.iter().collect();
+    sorted.sort_by(|a, b| a.x.total_cmp(&b.x));
     let path: Vec<String> = sorted
         .iter()
-        .map(|p| format!("{:.1},{:.1}", sx(p.1), sy(p.2)))
+        .map(|d| format!("{:.1},{:.1}", sx(d.x), sy(d.y)))
         .collect();
     let _ = write!(svg, r#"<polyline points="{}" class="front"/>"#, path.join(" "));
-    for (id, x, y) in &points {
+    for d in dots {
         let _ = write!(
             svg,
-            r#"<a href="{}"><circle cx="{:.1}" cy="{:.1}" r="5"><title>{} ({x}, {y})</title></circle></a>"#,
-            esc(&entity_href(id)),
-            sx(*x),
-            sy(*y),
-            esc(id)
+            r#"<a href="{}"><circle cx="{:.1}" cy="{:.1}" r="5"><title>{}</title></circle></a>"#,
+            esc(&d.href),
+            sx(d.x),
+            sy(d.y),
+            esc(&d.title)
         );
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// An axis end's value, short.
+fn tick(v: f64) -> String {
+    if v.abs() >= 1e4 {
+        super::human(v.round() as i64)
+    } else {
+        format!("{v:.3}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -267,6 +323,7 @@ pub async fn plan(State(state): State<AppState>, Params(query): Params<PlanQuery
                 Ok(PlanAnswer::Plan(report)) => html! {
                     p.lead { "Accuracy " strong { (format!("{:.4}", report.plan.accuracy)) } ", cost " strong { (format!("{:.2}", report.plan.cost)) }
                         " " (if report.optimal { "(proven optimal)" } else { "(not proven optimal)" }) }
+                    p { a href=(plan_href(&query, PlanMode::Front)) { "The Pareto front of plans for this query" } }
                     @if let Some(g) = &report.greedy {
                         p { "The greedy baseline: accuracy " (format!("{:.4}", g.accuracy)) ", cost " (format!("{:.2}", g.cost))
                             @if let Some(gap) = g.gap { " (gap " (format!("{gap:.4}")) ")" } }
@@ -279,6 +336,8 @@ pub async fn plan(State(state): State<AppState>, Params(query): Params<PlanQuery
                     }
                 },
                 Ok(PlanAnswer::Front(front)) => html! {
+                    @if front.points.len() > 1 { (trusted(plan_scatter(&query, &front))) }
+                    p.note { (front.points.len()) " plan(s) on the front" @if front.truncated { " (cut at 200)" } "; click a point for its plan." }
                     table {
                         thead { tr { th.num { "accuracy" } th.num { "cost" } th { "models" } } }
                         tbody { @for p in &front.points {
@@ -295,6 +354,37 @@ pub async fn plan(State(state): State<AppState>, Params(query): Params<PlanQuery
         None,
         html! { h1 { "Inference-query plan" } (form) (result) },
     ))
+}
+
+/// What a link to the plan page asks for.
+enum PlanMode {
+    /// The best plan within a cost budget.
+    Budget(f64),
+    Front,
+}
+
+fn plan_href(query: &PlanQuery, mode: PlanMode) -> String {
+    let order = query.order.to_string();
+    let mut pairs = vec![("q", query.q.clone()), ("order", order)];
+    match mode {
+        PlanMode::Budget(cost) => pairs.push(("max_cost", format!("{cost}"))),
+        PlanMode::Front => pairs.push(("pareto", "true".into())),
+    }
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    format!("/plan?{}", crate::api::encode(&pairs))
+}
+
+/// The front of plans: cost across, accuracy up; each point opens the plan for its budget.
+fn plan_scatter(query: &PlanQuery, front: &macaroni_repo::plan::PlanFront) -> String {
+    let dots: Vec<Dot> = (front.points.iter())
+        .map(|p| Dot {
+            href: plan_href(query, PlanMode::Budget(p.cost)),
+            title: format!("accuracy {:.4}, cost {:.2}", p.accuracy, p.cost),
+            x: p.cost,
+            y: p.accuracy,
+        })
+        .collect();
+    scatter(&dots, "cost", "accuracy", "Pareto front of plans")
 }
 
 #[derive(Debug, Deserialize)]
