@@ -79,7 +79,7 @@ pub fn quickstart(db: &Path) -> anyhow::Result<ExitCode> {
         .map(|(_, text)| *text)
         .unwrap_or("");
     let records = read_bundle(curated.as_bytes()).context("reading the curated demo bundle")?;
-    let count = writer.import(records)?.records;
+    let count = writer.import(records, macaroni_repo::ImportMode::Add)?.records;
     println!("  {:<12} {:>3} curated cross-zoo links and papers", "bundle", count);
     let enrichment = writer.enrich()?;
     println!("  {}", crate::enrich::summary_line(&enrichment));

@@ -261,8 +261,22 @@ Examples:
         output: Option<PathBuf>,
     },
     /// Read a JSON Lines bundle written by `export` into the database.
+    #[command(
+        after_help = "By default an import adds and updates what the bundle states and closes nothing, so a
+partial bundle (an `export --kind model`, a file cut short) cannot remove what the repository holds.
+With --replace each source in the bundle ends up saying exactly what the bundle says; a bundle
+that states no record of a kind the repository holds from one of its sources is refused (exit 2).
+
+Examples:
+  macaroni export --output all.jsonl && macaroni --db copy.db import all.jsonl
+  macaroni import corrections.jsonl
+  macaroni import all.jsonl --replace"
+    )]
     Import {
         bundle: PathBuf,
+        /// Make each source in the bundle say exactly what the bundle says (closes the rest).
+        #[arg(long)]
+        replace: bool,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -574,7 +588,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export { format, kind, output } => {
             transfer::export(&cli.db, &format, kind.as_deref(), output.as_deref())
         }
-        Command::Import { bundle, format } => transfer::import(&cli.db, &bundle, format),
+        Command::Import {
+            bundle,
+            replace,
+            format,
+        } => transfer::import(&cli.db, &bundle, replace, format),
         Command::Quickstart => demo::quickstart(&cli.db),
         Command::Serve {
             bind,

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use macaroni_format::{write_bundle, Kind};
-use macaroni_repo::{Repo, RepoError, Writer};
+use macaroni_repo::{ImportMode, Repo, RepoError, Writer};
 
 use crate::ingest::print_report;
 use crate::output::Format;
@@ -51,9 +51,10 @@ pub fn export(db: &Path, format: &str, kind: Option<&str>, output: Option<&Path>
     }
 }
 
-pub fn import(db: &Path, bundle: &Path, format: Format) -> anyhow::Result<ExitCode> {
+pub fn import(db: &Path, bundle: &Path, replace: bool, format: Format) -> anyhow::Result<ExitCode> {
+    let mode = if replace { ImportMode::Replace } else { ImportMode::Add };
     let report = Writer::open_write(db)?
-        .import_file(bundle)
+        .import_file(bundle, mode)
         .with_context(|| format!("importing {}", bundle.display()))?;
     print_report("import", &report, format)?;
     Ok(ExitCode::SUCCESS)

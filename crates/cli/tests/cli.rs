@@ -173,6 +173,112 @@ fn export_import_export_gives_the_same_bundle() {
     assert!(stats_a["evaluation"].as_u64().unwrap() > 1000);
 }
 
+/// Current statements and evaluations, as `stats` counts them.
+fn held(db: &Path) -> (u64, u64) {
+    let stats = json(&ok(macaroni(db, &["stats", "--format", "json"])));
+    (
+        stats["storage"]["statements_current"].as_u64().unwrap(),
+        stats["evaluation"].as_u64().unwrap(),
+    )
+}
+
+#[test]
+fn a_partial_bundle_adds_and_closes_nothing_and_replace_refuses_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("q.db");
+    ok(macaroni(&db, &["quickstart"]));
+    let before = held(&db);
+    assert!(before.1 > 10, "{before:?}");
+    // A bundle of the models only, and the whole bundle cut after its first half.
+    let models = ok(macaroni(&db, &["export", "--format", "jsonl", "--kind", "model"]));
+    let whole = ok(macaroni(&db, &["export", "--format", "jsonl"]));
+    let lines: Vec<&str> = whole.lines().collect();
+    let cut = lines[..lines.len() / 2].join("\n");
+    for (name, text) in [("models.jsonl", models.as_str()), ("cut.jsonl", cut.as_str())] {
+        let bundle = dir.path().join(name);
+        std::fs::write(&bundle, text).unwrap();
+        let report = json(&ok(macaroni(
+            &db,
+            &["import", bundle.to_str().unwrap(), "--format", "json"],
+        )));
+        assert_eq!(counts(&report, "removed"), 0, "{name}: {report}");
+        assert_eq!(held(&db), before, "{name} changed what is held");
+        // Replacing with it is refused (exit 2), naming what would be lost, and changes nothing.
+        let refused = macaroni(&db, &["import", bundle.to_str().unwrap(), "--replace"]);
+        assert_eq!(refused.status.code(), Some(2), "{name}: {}", common::stderr(&refused));
+        assert!(
+            common::stderr(&refused).contains("--replace would close every"),
+            "{}",
+            common::stderr(&refused)
+        );
+        assert_eq!(held(&db), before);
+    }
+    // The whole bundle replaces without a change; a source's statement left out of it is closed.
+    let bundle = dir.path().join("whole.jsonl");
+    std::fs::write(&bundle, &whole).unwrap();
+    let report = json(&ok(macaroni(
+        &db,
+        &["import", bundle.to_str().unwrap(), "--replace", "--format", "json"],
+    )));
+    assert_eq!(counts(&report, "removed"), 0, "{report}");
+    let evaluations: Vec<&str> = whole
+        .lines()
+        .filter(|l| l.contains("\"kind\":\"evaluation\""))
+        .collect();
+    let dropped = evaluations[0];
+    let fewer: String = whole
+        .lines()
+        .filter(|l| *l != dropped)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&bundle, fewer).unwrap();
+    let report = json(&ok(macaroni(
+        &db,
+        &["import", bundle.to_str().unwrap(), "--replace", "--format", "json"],
+    )));
+    assert_eq!(counts(&report, "removed"), 1, "{report}");
+}
+
+#[test]
+fn a_card_whose_front_matter_breaks_keeps_what_it_said_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    let card = dir.path().join("cards/acme/tuned/README.md");
+    std::fs::create_dir_all(card.parent().unwrap()).unwrap();
+    let good = "---\nlicense: mit\nbase_model: google-bert/bert-base-uncased\nmodel-index:\n- name: tuned\n  results:\n  - task: {type: text-classification}\n    dataset: {name: SST-2, type: sst2}\n    metrics:\n    - {type: accuracy, value: 0.91}\n---\n# tuned\n\nA fine-tune.\n";
+    std::fs::write(&card, good).unwrap();
+    let folder = dir.path().join("cards");
+    ok(macaroni(&db, &["ingest", "hf-cards", folder.to_str().unwrap()]));
+    let before = json(&ok(macaroni(&db, &["show", "hf:acme/tuned", "--format", "json"])));
+    assert_eq!(before["merged"]["license"], "mit");
+    let evaluations = before["evaluations"].as_array().unwrap().len();
+    assert_eq!(evaluations, 1);
+    // One tab makes the YAML invalid: the prose is still read, nothing stated before is lost.
+    std::fs::write(&card, good.replace("license: mit", "license:\tmit\n\tbad: [")).unwrap();
+    let report = json(&ok(macaroni(
+        &db,
+        &["ingest", "hf-cards", folder.to_str().unwrap(), "--format", "json"],
+    )));
+    let warnings = report["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w["kind"] == "yaml-error" && w["file"].as_str().unwrap().ends_with("README.md")),
+        "{warnings:?}"
+    );
+    assert_eq!(counts(&report, "removed"), 0, "{report}");
+    let after = json(&ok(macaroni(&db, &["show", "hf:acme/tuned", "--format", "json"])));
+    assert_eq!(after["merged"]["license"], "mit");
+    assert_eq!(after["evaluations"].as_array().unwrap().len(), evaluations);
+    let relations = |doc: &Value| doc["outgoing"].as_array().unwrap().len();
+    assert_eq!(relations(&after), relations(&before));
+    // Fixed again, the card is read whole, and a field it drops is then closed as usual.
+    std::fs::write(&card, good.replace("license: mit\n", "")).unwrap();
+    ok(macaroni(&db, &["ingest", "hf-cards", folder.to_str().unwrap()]));
+    let fixed = json(&ok(macaroni(&db, &["show", "hf:acme/tuned", "--format", "json"])));
+    assert!(fixed["merged"].get("license").is_none(), "{}", fixed["merged"]);
+}
+
 #[test]
 fn bad_input_gives_warnings_not_panics_and_keeps_stored_data() {
     let dir = tempfile::tempdir().unwrap();

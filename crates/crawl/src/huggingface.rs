@@ -5,6 +5,7 @@
 //! Incremental: a model whose `sha` is the one stored last time is skipped without a request;
 //! a changed model's card is asked for with `If-None-Match`, so an unchanged card costs a 304.
 
+use std::collections::BTreeSet;
 use std::time::Instant;
 
 use macaroni_sources::{Document, ReadContext, ReaderKind};
@@ -169,10 +170,10 @@ pub fn crawl(
         report.models_listed += page.len();
         let limit_reached = options.limit.is_some_and(|l| listed_total >= l);
         let next = next.filter(|_| !limit_reached).map(|n| with_listed(&n, listed_total));
-        let (batches, items) = read_page(store, fetcher, options, &ctx, &page, &mut report)?;
+        let (batches, partial, items) = read_page(store, fetcher, options, &ctx, &page, &mut report)?;
         let checkpoint = next.clone().map_or(Checkpoint::Done, Checkpoint::Next);
         if !options.dry_run {
-            let summary = store.apply_crawled(&batches, &items, &key, &checkpoint, &options.observed_at)?;
+            let summary = store.apply_crawled(&batches, &partial, &items, &key, &checkpoint, &options.observed_at)?;
             report.summary.merge(&summary);
         }
         progress(&report);
@@ -247,7 +248,7 @@ fn read_page(
     ctx: &ReadContext,
     page: &[Value],
     report: &mut CrawlReport,
-) -> Result<(Vec<SourceBatch>, Vec<CrawlItem>), CrawlError> {
+) -> Result<PageRead, CrawlError> {
     let kind = kind(options);
     let mut changed = Vec::new();
     for object in page {
@@ -291,6 +292,7 @@ fn read_page(
         skipped()
     };
     let mut batches = Vec::new();
+    let mut partial = BTreeSet::new();
     let mut items = Vec::new();
     for ((entry, card), config) in changed.iter().zip(cards).zip(configs) {
         let (card, config) = match (card, config) {
@@ -303,7 +305,7 @@ fn read_page(
         match config {
             CardOutcome::Fetched { doc, .. } => {
                 report.configs_fetched += 1;
-                batches.push(read(ReaderKind::HfConfig, &doc, ctx));
+                batches.push(read(ReaderKind::HfConfig, &doc, ctx, &mut partial));
             }
             // A config that vanished takes what it said with it; most repositories have none.
             CardOutcome::Missing { uri } => batches.push(SourceBatch {
@@ -323,12 +325,12 @@ fn read_page(
             relative_path: format!("{}.json", entry.id).into(),
             bytes: serde_json::to_vec(entry.object).unwrap_or_default(),
         };
-        batches.push(read(kind.api_reader, &api_doc, ctx));
+        batches.push(read(kind.api_reader, &api_doc, ctx, &mut partial));
         let mut card_etag = entry.stored.as_ref().and_then(|s| s.card_etag.clone());
         match card {
             CardOutcome::Fetched { doc, etag } => {
                 report.cards_fetched += 1;
-                batches.push(read(kind.card_reader, &doc, ctx));
+                batches.push(read(kind.card_reader, &doc, ctx, &mut partial));
                 card_etag = etag;
             }
             CardOutcome::Unchanged => report.cards_unchanged += 1,
@@ -357,11 +359,20 @@ fn read_page(
             card_etag,
         });
     }
-    Ok((batches, items))
+    Ok((batches, partial, items))
 }
 
-fn read(reader: ReaderKind, doc: &Document, ctx: &ReadContext) -> SourceBatch {
+/// What one listing page gave: the batches to apply, the sources among them read only in part,
+/// and the items' new revisions.
+type PageRead = (Vec<SourceBatch>, BTreeSet<String>, Vec<CrawlItem>);
+
+/// Reads one fetched file; a file read only in part has its uri put in `partial`, so that what
+/// it said before is kept.
+fn read(reader: ReaderKind, doc: &Document, ctx: &ReadContext, partial: &mut BTreeSet<String>) -> SourceBatch {
     let out = reader.read(doc, ctx);
+    if out.warnings.iter().any(|w| w.kind.lost_part()) {
+        partial.insert(doc.uri.clone());
+    }
     SourceBatch {
         uri: doc.uri.clone(),
         records: out.records,

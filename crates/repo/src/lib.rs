@@ -49,7 +49,7 @@ pub use reports::{EnrichDoc, IngestDoc};
 pub use search::{ModelHit, SearchPage, SearchRequest};
 pub use snippet::SnippetPart;
 pub use stats::{StatsDoc, StorageCounts};
-pub use write::{IngestReport, Writer};
+pub use write::{ImportMode, IngestReport, Writer};
 
 /// A repository opened for reading.
 pub struct Repo {

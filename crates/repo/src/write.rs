@@ -1,7 +1,7 @@
 //! The write side: the ingest pipeline (readers → records → store, in batches), enrichment and
 //! bundle import, shared by the command line, the crawler and the demo.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -22,6 +22,16 @@ pub struct IngestReport {
     pub warnings: Vec<Warning>,
     pub elapsed: Duration,
     pub enrichment: Option<macaroni_enrich::EnrichReport>,
+}
+
+/// How an import treats what the repository holds from the bundle's sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ImportMode {
+    /// Add and update what the bundle states; close nothing.
+    #[default]
+    Add,
+    /// Each source in the bundle says exactly what the bundle says: its other statements close.
+    Replace,
 }
 
 /// A repository opened for writing (created and migrated when needed).
@@ -112,6 +122,8 @@ impl Writer {
                 }
             });
             let mut pending = Vec::with_capacity(batch);
+            // Files read only in part: what their sources said before is kept.
+            let mut partial = BTreeSet::new();
             for parsed in receiver {
                 report.files += 1;
                 on_file(report.files as u64, total);
@@ -119,18 +131,22 @@ impl Writer {
                     Ok((source, bytes, warnings)) => {
                         report.records += source.records.len();
                         report.bytes += bytes;
+                        if warnings.iter().any(|w| w.kind.lost_part()) {
+                            partial.insert(source.uri.clone());
+                        }
                         report.warnings.extend(warnings);
                         pending.push(source);
                     }
                     Err(warning) => report.warnings.push(warning),
                 }
                 if pending.len() >= batch {
-                    report.summary.merge(&store.apply(&pending, &now)?);
+                    report.summary.merge(&store.apply_keeping(&pending, &partial, &now)?);
                     pending.clear();
+                    partial.clear();
                 }
             }
             if !pending.is_empty() {
-                report.summary.merge(&store.apply(&pending, &now)?);
+                report.summary.merge(&store.apply_keeping(&pending, &partial, &now)?);
             }
             Ok(())
         })?;
@@ -143,11 +159,22 @@ impl Writer {
         Ok(macaroni_enrich::enrich(&mut self.store, &crate::now())?)
     }
 
-    /// Loads the records of a bundle: each source's records together, in one transaction.
-    pub fn import(&mut self, records: Vec<Record>) -> Result<IngestReport> {
+    /// Loads the records of a bundle in one transaction. [`ImportMode::Add`] adds and updates
+    /// what the bundle states and closes nothing; [`ImportMode::Replace`] makes each source in
+    /// the bundle say exactly what the bundle says, and refuses a bundle that leaves out a kind
+    /// of record a source holds (a bundle exported with `--kind`, say).
+    pub fn import(&mut self, records: Vec<Record>, mode: ImportMode) -> Result<IngestReport> {
         let started = Instant::now();
         let count = records.len();
-        let summary = self.store.apply(&by_source(records), &crate::now())?;
+        let batches = by_source(records);
+        let partial: BTreeSet<String> = match mode {
+            ImportMode::Add => batches.iter().map(|b| b.uri.clone()).collect(),
+            ImportMode::Replace => {
+                self.refuse_partial_sources(&batches)?;
+                BTreeSet::new()
+            }
+        };
+        let summary = self.store.apply_keeping(&batches, &partial, &crate::now())?;
         Ok(IngestReport {
             files: 1,
             records: count,
@@ -157,14 +184,36 @@ impl Writer {
         })
     }
 
+    /// A replacing import must state every kind of record each of its sources holds now.
+    fn refuse_partial_sources(&self, batches: &[SourceBatch]) -> Result<()> {
+        let uris: Vec<&str> = batches.iter().map(|b| b.uri.as_str()).collect();
+        let held = self.store.kinds_by_source(&uris)?;
+        for batch in batches {
+            let stated: BTreeSet<&str> = batch.records.iter().map(|r| r.kind().as_str()).collect();
+            let missing: Vec<&str> = (held.get(&batch.uri).into_iter().flatten())
+                .map(String::as_str)
+                .filter(|kind| !stated.contains(kind))
+                .collect();
+            if !missing.is_empty() {
+                return Err(RepoError::usage(format!(
+                    "--replace would close every {} the repository holds from {} (the bundle states none): \
+                     import without --replace to add, or export that source whole",
+                    missing.join(", "),
+                    batch.uri
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Reads a JSON Lines bundle file and imports it.
-    pub fn import_file(&mut self, bundle: &Path) -> Result<IngestReport> {
+    pub fn import_file(&mut self, bundle: &Path, mode: ImportMode) -> Result<IngestReport> {
         let file = std::fs::File::open(bundle).map_err(|source| RepoError::Io {
             context: format!("opening {}", bundle.display()),
             source,
         })?;
         let records = macaroni_format::read_bundle(std::io::BufReader::new(file))?;
-        self.import(records)
+        self.import(records, mode)
     }
 
     /// Refreshes the query planner's statistics.

@@ -116,7 +116,7 @@ fn each_merged_attribute_names_the_statement_it_comes_from() {
     }
     let mut records = declared.records;
     records.extend(extracted.records);
-    writer.import(records).unwrap();
+    writer.import(records, macaroni_repo::ImportMode::Add).unwrap();
     drop(writer);
     let doc = Repo::open_read(&db).unwrap().entity("hf:acme/m", false).unwrap();
     let Record::Model(merged) = &doc.merged else {

@@ -290,6 +290,20 @@ pub enum WarningKind {
 }
 
 impl WarningKind {
+    /// Whether part of the file could not be read, so that the records read from it are not all
+    /// it says: what its source stated before and does not repeat must then be kept.
+    pub fn lost_part(self) -> bool {
+        matches!(
+            self,
+            WarningKind::InvalidUtf8
+                | WarningKind::YamlError
+                | WarningKind::NotAMapping
+                | WarningKind::InvalidModelIndex
+                | WarningKind::ParseError
+                | WarningKind::BadValue
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             WarningKind::Unreadable => "unreadable",

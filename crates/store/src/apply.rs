@@ -91,7 +91,12 @@ struct CurrentStatement {
     evidence: Option<String>,
 }
 
-pub(crate) fn apply(tx: &Transaction, batches: &[SourceBatch], now: &str) -> Result<ApplySummary> {
+pub(crate) fn apply(
+    tx: &Transaction,
+    batches: &[SourceBatch],
+    partial: &BTreeSet<String>,
+    now: &str,
+) -> Result<ApplySummary> {
     let mut summary = ApplySummary::default();
     let mut touched = BTreeSet::new();
     // Two batches for one source in one call are one statement of that source, not a
@@ -108,7 +113,8 @@ pub(crate) fn apply(tx: &Transaction, batches: &[SourceBatch], now: &str) -> Res
             .extend(batch.records.iter().cloned());
     }
     for batch in by_source.values() {
-        apply_source(tx, batch, now, &mut summary, &mut touched)?;
+        let keep_unstated = partial.contains(&batch.uri);
+        apply_source(tx, batch, keep_unstated, now, &mut summary, &mut touched)?;
     }
     derive::refresh(tx, &touched, now)?;
     Ok(summary)
@@ -143,6 +149,7 @@ fn group(records: &[Record]) -> BTreeMap<(String, String), NewStatement> {
 fn apply_source(
     tx: &Transaction,
     batch: &SourceBatch,
+    keep_unstated: bool,
     now: &str,
     summary: &mut ApplySummary,
     touched: &mut BTreeSet<String>,
@@ -155,12 +162,15 @@ fn apply_source(
                 insert_statement(tx, &entity_id, source_id, &statement, now)?;
                 Change::Added
             }
-            Some(existing) => update_statement(tx, &existing, &statement, now)?,
+            Some(existing) => update_statement(tx, &existing, &statement, keep_unstated, now)?,
         };
         if change != Change::Unchanged {
             touched.insert(entity_id);
         }
         summary.record(statement.kind, change);
+    }
+    if keep_unstated {
+        return Ok(());
     }
     for ((entity_id, _), gone) in current {
         close_statement(tx, gone.id, now)?;
@@ -240,8 +250,15 @@ fn insert_fact(
     Ok(())
 }
 
-/// Diffs a statement's facts and provenance; versions what changed.
-fn update_statement(tx: &Transaction, existing: &CurrentStatement, new: &NewStatement, now: &str) -> Result<Change> {
+/// Diffs a statement's facts and provenance; versions what changed. With `keep_unstated`, a
+/// fact the new statement does not repeat stays current (its source was read only in part).
+fn update_statement(
+    tx: &Transaction,
+    existing: &CurrentStatement,
+    new: &NewStatement,
+    keep_unstated: bool,
+    now: &str,
+) -> Result<Change> {
     let p = &new.provenance;
     let provenance_changed = existing.kind != new.kind.as_str()
         || existing.zoo != p.source.zoo
@@ -279,9 +296,11 @@ fn update_statement(tx: &Transaction, existing: &CurrentStatement, new: &NewStat
             }
         }
     }
-    for (fact_id, _) in old_facts.into_values() {
-        close_fact(tx, fact_id, now)?;
-        facts_changed = true;
+    if !keep_unstated {
+        for (fact_id, _) in old_facts.into_values() {
+            close_fact(tx, fact_id, now)?;
+            facts_changed = true;
+        }
     }
     Ok(if provenance_changed || facts_changed {
         Change::Updated

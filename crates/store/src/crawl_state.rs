@@ -67,17 +67,21 @@ impl Store {
     }
 
     /// Applies one page of a crawl: its records, its items' revisions and the checkpoint past
-    /// it, all in one transaction.
+    /// it, all in one transaction. The sources in `partial` were read only in part (see
+    /// [`Store::apply_keeping`]).
     pub fn apply_crawled(
         &mut self,
         batches: &[SourceBatch],
+        partial: &std::collections::BTreeSet<String>,
         items: &[CrawlItem],
         crawl: &str,
         checkpoint: &Checkpoint,
         now: &str,
     ) -> Result<ApplySummary> {
-        let tx = self.conn.transaction()?;
-        let summary = apply::apply(&tx, batches, now)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let summary = apply::apply(&tx, batches, partial, now)?;
         {
             let mut upsert = tx.prepare_cached(
                 "INSERT INTO crawl_items (source, item, sha, last_modified, card_etag, fetched_at)
@@ -127,12 +131,26 @@ mod tests {
         };
         let next = Checkpoint::Next("http://x/api/models?cursor=2".into());
         store
-            .apply_crawled(&[], std::slice::from_ref(&item), "hf", &next, "2026-11-27T00:00:00Z")
+            .apply_crawled(
+                &[],
+                &Default::default(),
+                std::slice::from_ref(&item),
+                "hf",
+                &next,
+                "2026-11-27T00:00:00Z",
+            )
             .unwrap();
         assert_eq!(store.crawl_checkpoint("hf").unwrap(), Some(next));
         assert_eq!(store.crawl_item("huggingface", "a/b").unwrap(), Some(item));
         store
-            .apply_crawled(&[], &[], "hf", &Checkpoint::Done, "2026-11-27T00:00:01Z")
+            .apply_crawled(
+                &[],
+                &Default::default(),
+                &[],
+                "hf",
+                &Checkpoint::Done,
+                "2026-11-27T00:00:01Z",
+            )
             .unwrap();
         assert_eq!(store.crawl_checkpoint("hf").unwrap(), Some(Checkpoint::Done));
         store.reset_crawl_checkpoint("hf").unwrap();

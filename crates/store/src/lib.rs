@@ -24,6 +24,7 @@ mod readonly;
 mod rows;
 mod schema;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use macaroni_format::Record;
@@ -102,12 +103,42 @@ impl Store {
         Ok(Store { conn })
     }
 
-    /// Applies several sources in one transaction: all of them land, or none.
+    /// Applies several sources in one transaction: all of them land, or none. Each batch is
+    /// all its source says now: what the source said before and no longer says is closed.
     pub fn apply(&mut self, batches: &[SourceBatch], now: &str) -> Result<ApplySummary> {
-        let tx = self.conn.transaction()?;
-        let summary = apply::apply(&tx, batches, now)?;
+        self.apply_keeping(batches, &BTreeSet::new(), now)
+    }
+
+    /// [`Store::apply`], except that the sources in `partial` stated only part of what they
+    /// hold (a file that failed to parse in part, an additive import): what they said before
+    /// and do not repeat stays current.
+    pub fn apply_keeping(
+        &mut self,
+        batches: &[SourceBatch],
+        partial: &BTreeSet<String>,
+        now: &str,
+    ) -> Result<ApplySummary> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let summary = apply::apply(&tx, batches, partial, now)?;
         tx.commit()?;
         Ok(summary)
+    }
+
+    /// The kinds of the current statements each of `sources` made (what a replacing import
+    /// must state again).
+    pub fn kinds_by_source(&self, sources: &[&str]) -> Result<BTreeMap<String, BTreeSet<String>>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT s.kind FROM statements s JOIN sources src ON src.id = s.source_id
+             WHERE src.uri = ?1 AND s.valid_to IS NULL",
+        )?;
+        let mut out = BTreeMap::new();
+        for uri in sources {
+            let kinds = stmt.query_map([uri], |row| row.get(0))?;
+            out.insert(uri.to_string(), kinds.collect::<rusqlite::Result<_>>()?);
+        }
+        Ok(out)
     }
 
     /// Refreshes the query planner's statistics (after a large load).
