@@ -517,3 +517,46 @@ fn crawl_huggingface_stores_pages_resumes_nothing_twice_and_dry_runs_store_nothi
     assert_eq!(report["models_listed"], 10);
     assert_eq!(models(&limited), 10);
 }
+
+#[test]
+fn two_ingests_started_together_on_a_new_database_both_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let cards = dir.path().join("cards");
+    for (folder, license) in [("a", "mit"), ("b", "apache-2.0")] {
+        for i in 0..30 {
+            let card = cards.join(folder).join(format!("org-{folder}/m{i}/README.md"));
+            std::fs::create_dir_all(card.parent().unwrap()).unwrap();
+            std::fs::write(&card, format!("---\nlicense: {license}\n---\n# m{i}\n")).unwrap();
+        }
+    }
+    for attempt in 0..6 {
+        let db = dir.path().join(format!("race-{attempt}.db"));
+        let start = |folder: &str| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_macaroni"))
+                .arg("--db")
+                .arg(&db)
+                .args([
+                    "ingest",
+                    "hf-cards",
+                    cards.join(folder).to_str().unwrap(),
+                    "--batch",
+                    "1",
+                ])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (first, second) = (start("a"), start("b"));
+        for child in [first, second] {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "attempt {attempt}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let stats = json(&ok(macaroni(&db, &["stats", "--format", "json"])));
+        assert_eq!(stats["model"], 60, "attempt {attempt}");
+    }
+}

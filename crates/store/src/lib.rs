@@ -95,10 +95,10 @@ impl Store {
     }
 
     fn init(mut conn: Connection) -> Result<Store> {
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        use_wal(&conn)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
         schema::migrate(&mut conn)?;
         Ok(Store { conn })
     }
@@ -154,6 +154,23 @@ impl Store {
 }
 
 /// Opens a file that must already be a readable Macaroni database (see [`Store::open_read_only`]).
+/// Switches the file to write-ahead logging. On a file another program is creating at the same
+/// moment, SQLite answers "locked" at once rather than wait (two lock upgrades would deadlock),
+/// so the switch is retried for as long as the busy timeout allows.
+fn use_wal(conn: &Connection) -> Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return Ok(other?),
+        }
+    }
+}
+
 pub(crate) fn open_existing(path: &Path, flags: rusqlite::OpenFlags) -> Result<Connection> {
     if !path.is_file() {
         return Err(StoreError::Missing(path.to_path_buf()));
