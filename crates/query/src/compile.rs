@@ -362,6 +362,20 @@ fn fts_phrase(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
 }
 
+/// `parts` joined by `op` as a balanced tree of parentheses. SQLite nests `a OR b OR c ...`
+/// one level per operator and refuses more than its expression depth (256 OR'd words failed);
+/// halves nest only log2(n) deep. Parameters keep their order: the parts are not reordered.
+fn balanced(parts: &[String], op: &str) -> String {
+    match parts {
+        [] => "1".into(),
+        [one] => format!("({one})"),
+        _ => {
+            let (left, right) = parts.split_at(parts.len() / 2);
+            format!("({} {op} {})", balanced(left, op), balanced(right, op))
+        }
+    }
+}
+
 fn expression(expr: &Expr, b: &mut Builder) -> String {
     match expr {
         Expr::And(items) => {
@@ -384,12 +398,12 @@ fn expression(expr: &Expr, b: &mut Builder) -> String {
                 }
                 parts.push(expression(item, b));
             }
-            format!("({})", parts.join(" AND "))
+            balanced(&parts, "AND")
         }
-        Expr::Or(items) => format!(
-            "({})",
-            items.iter().map(|e| expression(e, b)).collect::<Vec<_>>().join(" OR ")
-        ),
+        Expr::Or(items) => {
+            let parts: Vec<String> = items.iter().map(|e| expression(e, b)).collect();
+            balanced(&parts, "OR")
+        }
         Expr::Not(inner) => format!("NOT {}", expression(inner, b)),
         Expr::Term(term) => self::term(term, b),
     }

@@ -10,6 +10,8 @@ use crate::ParseError;
 pub const MAX_QUERY_CHARS: usize = 64 * 1024;
 pub const MAX_DEPTH: usize = 64;
 pub const MAX_TERMS: usize = 256;
+/// Steps of one lineage chain (`fine_tuned_from>quantized_from` is two).
+pub const MAX_LINEAGE_STEPS: usize = 16;
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 10_000;
 
@@ -251,6 +253,7 @@ pub fn parse(text: &str) -> Result<Query, ParseError> {
         depth: 0,
         terms: 0,
         sort: None,
+        sort_at: None,
         limit: None,
         end: text.chars().count(),
     };
@@ -261,11 +264,23 @@ pub fn parse(text: &str) -> Result<Query, ParseError> {
             message: "expected an operator or the end of the query, found `)`".into(),
         });
     }
-    Ok(Query {
+    let query = Query {
         expr,
         sort: parser.sort,
         limit: parser.limit.unwrap_or(DEFAULT_LIMIT),
-    })
+    };
+    if let (Some(at), true) = (
+        parser.sort_at,
+        query.sort.as_ref().is_some_and(|s| s.key == SortKey::Relevance),
+    ) {
+        if query.ranking_text().is_empty() {
+            return Err(ParseError {
+                at,
+                message: "sort:relevance ranks words of the query, and this query has none".into(),
+            });
+        }
+    }
+    Ok(query)
 }
 
 struct Parser {
@@ -274,6 +289,8 @@ struct Parser {
     depth: usize,
     terms: usize,
     sort: Option<Sort>,
+    /// Where the `sort:` term was written.
+    sort_at: Option<usize>,
     limit: Option<usize>,
     end: usize,
 }
@@ -347,12 +364,22 @@ impl Parser {
         let at = self.at();
         match self.peek() {
             Some(Token::Not) => {
-                self.next += 1;
+                // A run of NOTs is read in a loop, not by recursion (10,000 of them overflowed
+                // the stack), and cancels in pairs.
+                let mut negations = 0usize;
+                while matches!(self.peek(), Some(Token::Not)) {
+                    self.next += 1;
+                    negations += 1;
+                }
                 let inner = self.unary()?.ok_or_else(|| ParseError {
                     at,
                     message: "expected a term after `NOT`".into(),
                 })?;
-                Ok(Some(Expr::Not(Box::new(inner))))
+                Ok(Some(if negations % 2 == 1 {
+                    Expr::Not(Box::new(inner))
+                } else {
+                    inner
+                }))
             }
             Some(Token::Word(w)) if w.len() > 1 && w.starts_with('-') => {
                 let word = w[1..].to_string();
@@ -424,6 +451,7 @@ impl Parser {
     fn term(&mut self, word: &str, at: usize) -> Result<Option<Term>, ParseError> {
         if let Some(value) = word.strip_prefix("sort:") {
             self.sort = Some(sort(value, at + 5)?);
+            self.sort_at = Some(at);
             return Ok(None);
         }
         if let Some(value) = word.strip_prefix("limit:") {
@@ -649,6 +677,12 @@ fn lineage(name: &str, args: &[String], at: usize) -> Result<Term, ParseError> {
                 })?
             };
             steps.push(kinds);
+            if steps.len() > MAX_LINEAGE_STEPS {
+                return Err(ParseError {
+                    at,
+                    message: format!("a lineage chain has at most {MAX_LINEAGE_STEPS} steps"),
+                });
+            }
         }
     }
     if steps.is_empty() {
@@ -728,5 +762,26 @@ mod tests {
         assert_eq!(parse("a OR").unwrap_err().message, "expected a term after `OR`");
         assert_eq!(parse("\"open").unwrap_err().at, 0);
         assert!(parse(&"(".repeat(100)).unwrap_err().message.contains("nested deeper"));
+    }
+
+    #[test]
+    fn runs_of_not_are_read_without_recursion_and_cancel_in_pairs() {
+        let even = parse(&format!("{}bert", "NOT ".repeat(10_000))).unwrap();
+        assert_eq!(even.expr, parse("bert").unwrap().expr);
+        let odd = parse(&format!("{}bert", "NOT ".repeat(10_001))).unwrap();
+        assert_eq!(odd.expr, parse("NOT bert").unwrap().expr);
+        assert!(parse("NOT NOT").is_err());
+    }
+
+    #[test]
+    fn relevance_without_words_and_long_lineage_chains_are_positioned_errors() {
+        let err = parse("zoo:timm sort:relevance").unwrap_err();
+        assert_eq!(err.at, 9, "{err:?}");
+        assert!(parse("bert sort:relevance").is_ok());
+        let chain = vec!["fine_tuned_from"; MAX_LINEAGE_STEPS + 1].join(">");
+        let err = parse(&format!("descendant-of(hf:a/b, {chain})")).unwrap_err();
+        assert!(err.message.contains("at most"), "{err:?}");
+        let chain = vec!["fine_tuned_from"; MAX_LINEAGE_STEPS].join(">");
+        assert!(parse(&format!("descendant-of(hf:a/b, {chain})")).is_ok());
     }
 }

@@ -470,3 +470,34 @@ fn compare_and_pareto_front_match_the_results_table() {
     assert!(expected.len() >= 5);
     assert_same(&actual, &expected, "Pareto front");
 }
+
+#[test]
+fn as_many_ored_terms_as_the_limit_allows_run_and_match_their_union() {
+    if database().is_none() {
+        return;
+    }
+    // SQLite refused 194 or more OR'd terms ("Expression tree is too large") before the compiled
+    // condition was balanced.
+    let rows = csv_rows("results-imagenet.csv");
+    let wanted: BTreeSet<String> = rows.iter().take(250).map(|r| format!("timm:{}", r["model"])).collect();
+    let by_id = wanted
+        .iter()
+        .map(|id| format!("id:{id}"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    assert_same(&ids(&by_id), &wanted, "250 ids OR'd");
+    // Words too: each OR'd word adds the models whose name holds it.
+    let words: Vec<String> = (0..250)
+        .map(|i| format!("nosuchword{i}"))
+        .chain(["resnet50".to_string()])
+        .collect();
+    assert_same(&ids(&words.join(" OR ")), &ids("resnet50"), "251 words OR'd");
+    // The same terms under NOT, ANDed: nothing they name is left.
+    let excluded = wanted
+        .iter()
+        .map(|id| format!("-id:{id}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let rest = ids(&format!("zoo:timm {excluded}"));
+    assert!(!rest.is_empty() && rest.is_disjoint(&wanted));
+}
