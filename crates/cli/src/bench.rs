@@ -166,12 +166,12 @@ pub fn run(db: &Path, command: BenchCommand) -> anyhow::Result<ExitCode> {
         "records/s",
         "MB/s",
     ];
-    println!("{}", output::table(&header, rows));
+    say!("{}", output::table(&header, rows));
     let db_size = std::fs::metadata(db).map(|m| m.len()).unwrap_or(0)
         + std::fs::metadata(db.with_extension("db-wal"))
             .map(|m| m.len())
             .unwrap_or(0);
-    println!(
+    say!(
         "database: {:.1} MB; peak resident memory: {}",
         db_size as f64 / 1e6,
         peak_memory().unwrap_or_else(|| "unknown".into())

@@ -52,10 +52,10 @@ const PREDICATES: [usize; 5] = [2, 4, 8, 16, 32];
 
 pub fn run(bench: PlanBench) -> anyhow::Result<ExitCode> {
     let paper = bench.shared.as_deref().map(paper_times).unwrap_or_default();
-    println!(
+    say!(
         "| models | tasks | queries | objective | exact + greedy (s) | greedy only (s) | proven | max gap | greedy worse | paper, Gurobi (s) |"
     );
-    println!("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|");
+    say!("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|");
     for &models in &bench.models {
         for &tasks in &bench.tasks {
             let mut rng = Rng(bench.seed ^ ((models as u64) << 20) ^ tasks as u64);
@@ -75,7 +75,7 @@ pub fn run(bench: PlanBench) -> anyhow::Result<ExitCode> {
                     let paper_time = paper
                         .get(&(models, tasks, step))
                         .map_or("–".to_string(), |t| format!("{t:.2}"));
-                    println!(
+                    say!(
                         "| {models} | {tasks} | {step} | {kind} | {total:.3} | {greedy:.3} | {proven}/{step} | {gap:.2e} | {worse} | {paper_time} |"
                     );
                 }
@@ -112,7 +112,7 @@ fn run_queries(
         let report = optimize(&problem, objective, settings)?;
         let seconds = started.elapsed().as_secs_f64();
         if per_query {
-            eprintln!(
+            esay!(
                 "{kind}: {} ({} predicates, {} candidate models): {} nodes, {:.3} s, proven {}, root bound {:?}, greedy {:?}, exact {:?}",
                 problem.query.text,
                 problem.predicates(),
@@ -257,8 +257,8 @@ pub fn run_coco(shared: &Path, time_limit: Duration) -> anyhow::Result<ExitCode>
             false,
         )?;
     }
-    println!("| form | query | objective | exact accuracy | exact cost | greedy accuracy | greedy cost | greedy gap | proven | time (ms) |");
-    println!("|---|---|---|---:|---:|---:|---:|---:|---|---:|");
+    say!("| form | query | objective | exact accuracy | exact cost | greedy accuracy | greedy cost | greedy gap | proven | time (ms) |");
+    say!("|---|---|---|---:|---:|---:|---:|---:|---|---:|");
     for (form, file) in [("CNF", "coco_query_cnf_gt.csv"), ("DNF", "coco_query_dnf_gt.csv")] {
         let mut reader = csv::Reader::from_path(dir.join(file))?;
         let column = reader.headers()?.iter().position(|h| h == "query");
@@ -292,7 +292,7 @@ pub fn run_coco(shared: &Path, time_limit: Duration) -> anyhow::Result<ExitCode>
                     .map_or("greedy found none".to_string(), |g| format!("{g:.4}"));
                 // Markdown tables split cells at every `|`, even inside code.
                 let cell_text = text.replace('|', "\\|");
-                println!(
+                say!(
                     "| {form} | `{cell_text}` | {name} | {ea} | {ec} | {ga} | {gc} | {gap} | {} | {ms:.2} |",
                     report.exact.proven
                 );

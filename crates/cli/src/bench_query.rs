@@ -320,7 +320,7 @@ fn timed<T>(runs: usize, mut f: impl FnMut() -> anyhow::Result<T>) -> anyhow::Re
 pub fn run(db: &Path, models: usize, runs: usize) -> anyhow::Result<ExitCode> {
     if !db.exists() {
         let took = generate(db, models)?;
-        println!(
+        say!(
             "generated {models} models into {} in {:.0} s",
             db.display(),
             took.as_secs_f64()
@@ -332,7 +332,7 @@ pub fn run(db: &Path, models: usize, runs: usize) -> anyhow::Result<ExitCode> {
         timeout: Duration::from_secs(60),
     };
     let count = store.query("SELECT COUNT(*) FROM models", &[], limits)?.rows[0][0].clone();
-    println!("repository: {count} models");
+    say!("repository: {count} models");
     let mut rows = Vec::new();
     let mut all_language = Vec::new();
     for case in &WORKLOAD {
@@ -416,7 +416,7 @@ pub fn run(db: &Path, models: usize, runs: usize) -> anyhow::Result<ExitCode> {
         String::new(),
     ]);
     all_language.sort_by(f64::total_cmp);
-    println!(
+    say!(
         "{}",
         output::table(
             &[
@@ -431,7 +431,7 @@ pub fn run(db: &Path, models: usize, runs: usize) -> anyhow::Result<ExitCode> {
             rows
         )
     );
-    println!(
+    say!(
         "search language over the workload ({runs} runs each): p50 {:.2} ms, p99 {:.2} ms",
         percentile(&all_language, 0.5),
         percentile(&all_language, 0.99)

@@ -60,7 +60,7 @@ pub fn huggingface(db: &Path, request: HfRequest) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
         _ => {
-            println!(
+            say!(
                 "{}{} pages, {} models listed: {} stored, {} unchanged; cards {} fetched, {} unchanged, {} missing; {} failed; {} requests ({} retries, {:.1} MB) in {:.1} s{}",
                 if report.resumed { "resumed: " } else { "" },
                 report.pages,
@@ -78,7 +78,7 @@ pub fn huggingface(db: &Path, request: HfRequest) -> anyhow::Result<ExitCode> {
                 if request.options.dry_run { " (dry run: nothing stored)" } else { "" }
             );
             for (id, why) in report.failures.iter().take(10) {
-                eprintln!("  failed: {id}: {why}");
+                esay!("  failed: {id}: {why}");
             }
         }
     }
@@ -137,7 +137,7 @@ pub fn repository(
     report.warnings.splice(0..0, skipped);
     if let Some(endpoint) = hubconf {
         let fetcher = Fetcher::new(endpoint, None, Politeness::default())?;
-        eprintln!(
+        esay!(
             "fetching hubconf.py of {} repositories from {endpoint}…",
             repositories.len()
         );
@@ -157,7 +157,7 @@ pub fn repository(
         report.records += hubconfs.records;
         report.warnings.extend(hubconfs.warnings);
         for (repo, why) in missing {
-            eprintln!("  {repo}: {why}");
+            esay!("  {repo}: {why}");
         }
     }
     report.enrichment = Some(writer.enrich()?);
@@ -193,7 +193,7 @@ fn repository_documents(
     for host in allow_hosts {
         fetcher.allow_host(host);
     }
-    eprintln!("downloading {source}…");
+    esay!("downloading {source}…");
     let (documents, skipped) = macaroni_crawl::tarball::documents(&fetcher, source, reader)?;
     let warnings = skipped
         .into_iter()

@@ -43,7 +43,7 @@ pub fn demo_documents(prefix: &str) -> Vec<Document> {
 
 pub fn quickstart(db: &Path) -> anyhow::Result<ExitCode> {
     let mut writer = Writer::open_write(db)?;
-    println!(
+    say!(
         "Building {} from the demo zoo ({} files)…",
         db.display(),
         DEMO_FILES.len()
@@ -63,9 +63,9 @@ pub fn quickstart(db: &Path) -> anyhow::Result<ExitCode> {
         )?;
         warnings += report.warnings.len();
         for warning in &report.warnings {
-            eprintln!("warning: {}: {}", warning.file, warning.message);
+            esay!("warning: {}: {}", warning.file, warning.message);
         }
-        println!(
+        say!(
             "  {:<12} {:>3} files → {:>4} records ({} new statements)",
             reader.name(),
             report.files,
@@ -80,14 +80,14 @@ pub fn quickstart(db: &Path) -> anyhow::Result<ExitCode> {
         .unwrap_or("");
     let records = read_bundle(curated.as_bytes()).context("reading the curated demo bundle")?;
     let count = writer.import(records, macaroni_repo::ImportMode::Add)?.records;
-    println!("  {:<12} {:>3} curated cross-zoo links and papers", "bundle", count);
+    say!("  {:<12} {:>3} curated cross-zoo links and papers", "bundle", count);
     let enrichment = writer.enrich()?;
-    println!("  {}", crate::enrich::summary_line(&enrichment));
+    say!("  {}", crate::enrich::summary_line(&enrichment));
     drop(writer);
 
     let stats = Repo::open_read(db)?.stats()?;
     let n = |k: &str| stats.kinds.get(k).copied().unwrap_or(0);
-    println!(
+    say!(
         "\nDone: {} models, {} evaluations, {} relations, {} cost measurements{}.",
         n("model"),
         n("evaluation"),
@@ -104,22 +104,20 @@ pub fn quickstart(db: &Path) -> anyhow::Result<ExitCode> {
     } else {
         format!(" --db {}", db.display())
     };
-    println!("\nTry next:");
-    println!("  macaroni{db_arg} serve            # then open http://127.0.0.1:8080/ in a browser");
-    println!("  macaroni{db_arg} stats");
-    println!("  macaroni{db_arg} show hf:deepset/roberta-base-squad2");
-    println!("  macaroni{db_arg} show timm:resnet50.a1_in1k");
-    println!("  macaroni{db_arg} show tfhub:google/imagenet/mobilenet_v2_100_224/classification/5");
-    println!("  macaroni{db_arg} show dataset:imagenet-1k");
-    println!("  macaroni{db_arg} search 'task:image-classification top1@imagenet-1k>=80 params<30M'");
-    println!("  macaroni{db_arg} search 'license:permissive \"question answering\"'");
-    println!("  macaroni{db_arg} lineage hf:meta-llama/Llama-2-7b-hf --format dot");
-    println!(
-        "  macaroni{db_arg} compare timm:resnet50.a1_in1k timm:convnext_tiny.fb_in1k timm:efficientnet_b0.ra_in1k"
-    );
-    println!("  macaroni{db_arg} select 'task:image-classification' --maximize top1@imagenet-1k --minimize params");
-    println!("  macaroni{db_arg} quality");
-    println!("  macaroni{db_arg} export --format jsonl --kind evaluation");
-    println!("  macaroni{db_arg} sql \"SELECT model_id, dataset_id, metric_type, numeric_value FROM evaluations ORDER BY numeric_value DESC LIMIT 5\"");
+    say!("\nTry next:");
+    say!("  macaroni{db_arg} serve            # then open http://127.0.0.1:8080/ in a browser");
+    say!("  macaroni{db_arg} stats");
+    say!("  macaroni{db_arg} show hf:deepset/roberta-base-squad2");
+    say!("  macaroni{db_arg} show timm:resnet50.a1_in1k");
+    say!("  macaroni{db_arg} show tfhub:google/imagenet/mobilenet_v2_100_224/classification/5");
+    say!("  macaroni{db_arg} show dataset:imagenet-1k");
+    say!("  macaroni{db_arg} search 'task:image-classification top1@imagenet-1k>=80 params<30M'");
+    say!("  macaroni{db_arg} search 'license:permissive \"question answering\"'");
+    say!("  macaroni{db_arg} lineage hf:meta-llama/Llama-2-7b-hf --format dot");
+    say!("  macaroni{db_arg} compare timm:resnet50.a1_in1k timm:convnext_tiny.fb_in1k timm:efficientnet_b0.ra_in1k");
+    say!("  macaroni{db_arg} select 'task:image-classification' --maximize top1@imagenet-1k --minimize params");
+    say!("  macaroni{db_arg} quality");
+    say!("  macaroni{db_arg} export --format jsonl --kind evaluation");
+    say!("  macaroni{db_arg} sql \"SELECT model_id, dataset_id, metric_type, numeric_value FROM evaluations ORDER BY numeric_value DESC LIMIT 5\"");
     Ok(ExitCode::SUCCESS)
 }

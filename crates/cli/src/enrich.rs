@@ -33,13 +33,13 @@ pub fn enrich(db: &Path, show_report: bool, format: Format) -> anyhow::Result<Ex
         println!("{}", serde_json::to_string_pretty(&EnrichDoc::of(&report))?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{}", summary_line(&report));
+    say!("{}", summary_line(&report));
     let rows = report
         .resolved
         .iter()
         .map(|((ns, rule), n)| vec![ns.clone(), rule.clone(), n.to_string()])
         .collect();
-    println!("{}", output::table(&["namespace", "rule", "names"], rows));
+    say!("{}", output::table(&["namespace", "rule", "names"], rows));
     if show_report {
         let rows: Vec<Vec<String>> = report
             .unresolved
@@ -49,14 +49,14 @@ pub fn enrich(db: &Path, show_report: bool, format: Format) -> anyhow::Result<Ex
         if format == Format::Csv {
             output::print_csv(&["namespace", "raw", "files"], &rows)?;
         } else {
-            println!("Unresolved names ({}), most used first:", rows.len());
-            println!("{}", output::table(&["namespace", "raw name", "files"], rows));
+            say!("Unresolved names ({}), most used first:", rows.len());
+            say!("{}", output::table(&["namespace", "raw name", "files"], rows));
             let placeholders: Vec<String> = report
                 .placeholders
                 .iter()
                 .map(|p| format!("{} ({} files)", p.raw, p.files))
                 .collect();
-            println!("Placeholders, not linked: {}", placeholders.join(", "));
+            say!("Placeholders, not linked: {}", placeholders.join(", "));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -91,7 +91,7 @@ fn print_quality(report: &QualityReport, limit: usize) {
         .iter()
         .map(|(f, w)| format!("{f} ×{w}"))
         .collect();
-    println!("Completeness per zoo (weighted fields: {})", weights.join(", "));
+    say!("Completeness per zoo (weighted fields: {})", weights.join(", "));
     let rows = report
         .completeness
         .iter()
@@ -107,7 +107,7 @@ fn print_quality(report: &QualityReport, limit: usize) {
             ]
         })
         .collect();
-    println!(
+    say!(
         "{}",
         output::table(&["zoo", "models", "mean", "p10", "median", "p90", "per fifth"], rows)
     );
@@ -116,15 +116,15 @@ fn print_quality(report: &QualityReport, limit: usize) {
         checks.entry(flag.check).or_default().push(flag);
     }
     for (check, flags) in checks {
-        println!("\n{check}: {}", flags.len());
+        say!("\n{check}: {}", flags.len());
         for flag in flags.iter().take(limit) {
-            println!("  {}: {}", flag.subject, flag.detail);
+            say!("  {}: {}", flag.subject, flag.detail);
             for file in flag.files.iter().take(2) {
-                println!("    {file}");
+                say!("    {file}");
             }
         }
         if flags.len() > limit {
-            println!(
+            say!(
                 "  … and {} more (--limit, or --format json for all)",
                 flags.len() - limit
             );

@@ -106,7 +106,7 @@ pub fn print_report(label: &str, report: &IngestReport, format: Format) -> anyho
         println!("{}", serde_json::to_string_pretty(&report.to_doc(label))?);
         return Ok(());
     }
-    println!(
+    say!(
         "Read {} files with {} in {:.2} s: {} records.",
         report.files,
         label,
@@ -129,22 +129,22 @@ pub fn print_report(label: &str, report: &IngestReport, format: Format) -> anyho
     if format == Format::Csv {
         return output::print_csv(&header, &rows);
     }
-    println!("{}", output::table(&header, rows));
+    say!("{}", output::table(&header, rows));
     if let Some(enrichment) = &report.enrichment {
-        println!("{}", crate::enrich::summary_line(enrichment));
+        say!("{}", crate::enrich::summary_line(enrichment));
     }
     if report.warnings.is_empty() {
-        println!("No warnings.");
+        say!("No warnings.");
         return Ok(());
     }
-    println!("Warnings ({}):", report.warnings.len());
+    say!("Warnings ({}):", report.warnings.len());
     for (kind, group) in grouped_warnings(&report.warnings) {
-        println!("  {kind}: {}", group.len());
+        say!("  {kind}: {}", group.len());
         for warning in group.iter().take(3) {
-            println!("    {}: {}", warning.file, warning.message);
+            say!("    {}: {}", warning.file, warning.message);
         }
         if group.len() > 3 {
-            println!("    … and {} more", group.len() - 3);
+            say!("    … and {} more", group.len() - 3);
         }
     }
     Ok(())

@@ -17,7 +17,7 @@ pub fn show(db: &Path, id: &str, format: Format, history: bool, as_of: Option<&s
         match format {
             Format::Json => println!("{}", serde_json::to_string_pretty(&doc)?),
             _ => {
-                println!("{}  as of {}", doc.id, doc.as_of);
+                say!("{}  as of {}", doc.id, doc.as_of);
                 print_attributes(&doc.merged, None);
             }
         }
@@ -28,14 +28,14 @@ pub fn show(db: &Path, id: &str, format: Format, history: bool, as_of: Option<&s
         println!("{}", serde_json::to_string_pretty(&view)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{}  ({})", view.id, view.kind);
+    say!("{}  ({})", view.id, view.kind);
     // With several sources, say which one each value comes from.
     let sources = (view.statements.len() > 1).then_some(&view.attribute_sources);
     print_attributes(&view.merged, sources);
-    println!("\nSources ({}):", view.statements.len());
+    say!("\nSources ({}):", view.statements.len());
     for statement in &view.statements {
         let p = statement.provenance();
-        println!(
+        say!(
             "  {} [{} {} {:.2}] {}",
             p.source.zoo,
             p.method.as_str(),
@@ -48,11 +48,11 @@ pub fn show(db: &Path, id: &str, format: Format, history: bool, as_of: Option<&s
     print_relations("Referenced by", &view.incoming, false);
     print_evaluations(&view.evaluations);
     if !view.costs.is_empty() {
-        println!("\nCost measurements ({}):", view.costs.len());
+        say!("\nCost measurements ({}):", view.costs.len());
         for cost in &view.costs {
             let attrs = cost.attributes();
             let get = |k: &str| attrs.get(k).map(cell).unwrap_or_default();
-            println!(
+            say!(
                 "  {} {} {} batch {} → {} items/s, {} GMACs, {} FLOPs",
                 get("phase"),
                 get("hardware"),
@@ -65,9 +65,9 @@ pub fn show(db: &Path, id: &str, format: Format, history: bool, as_of: Option<&s
         }
     }
     if let Some(versions) = &view.history {
-        println!("\nHistory:");
+        say!("\nHistory:");
         for v in versions {
-            println!(
+            say!(
                 "  {} = {}  [{} → {}] {} {}",
                 v.field,
                 short(&v.value.to_string(), 60),
@@ -89,8 +89,8 @@ fn print_attributes(record: &Record, sources: Option<&BTreeMap<String, Provenanc
             _ => short(&cell(&value), 100),
         };
         match sources.and_then(|s| s.get(&key)) {
-            Some(p) => println!("  {key}: {text}  [{} {}]", p.method.as_str(), p.source.uri),
-            None => println!("  {key}: {text}"),
+            Some(p) => say!("  {key}: {text}  [{} {}]", p.method.as_str(), p.source.uri),
+            None => say!("  {key}: {text}"),
         }
     }
 }
@@ -99,11 +99,11 @@ fn print_relations(title: &str, relations: &[Record], outgoing: bool) {
     if relations.is_empty() {
         return;
     }
-    println!("\n{title} ({}):", relations.len());
+    say!("\n{title} ({}):", relations.len());
     for record in relations {
         if let Record::Relation(r) = record {
             let other = if outgoing { &r.object } else { &r.subject };
-            println!(
+            say!(
                 "  {} {}  [{} {:.2}]",
                 r.relation.as_str(),
                 other,
@@ -135,8 +135,8 @@ fn print_evaluations(evaluations: &[Record]) {
             _ => None,
         })
         .collect();
-    println!("\nEvaluations ({}):", rows.len());
-    println!(
+    say!("\nEvaluations ({}):", rows.len());
+    say!(
         "{}",
         output::table(&["dataset", "split", "metric", "value", "method"], rows)
     );
@@ -159,17 +159,17 @@ pub fn stats(db: &Path, format: Format) -> anyhow::Result<ExitCode> {
                 .filter(|(_, n)| **n > 0)
                 .map(|(k, n)| vec![k.clone(), n.to_string()])
                 .collect();
-            println!("{}", output::table(&["kind", "count"], rows));
+            say!("{}", output::table(&["kind", "count"], rows));
             let rows = (stats.relations_by_type.iter())
                 .map(|(k, n)| vec![k.clone(), n.to_string()])
                 .collect();
-            println!("{}", output::table(&["relation", "count"], rows));
+            say!("{}", output::table(&["relation", "count"], rows));
             let rows = (stats.models_by_zoo.iter())
                 .map(|(k, n)| vec![k.clone(), n.to_string()])
                 .collect();
-            println!("{}", output::table(&["zoo", "models"], rows));
+            say!("{}", output::table(&["zoo", "models"], rows));
             let s = &stats.storage;
-            println!(
+            say!(
                 "{} sources, {} current statements ({} closed), {} current facts, {} historical versions; schema v{}",
                 s.sources,
                 s.statements_current,

@@ -5,6 +5,8 @@
 //! SQL statement, a bad option), 3 `plan` found no plan that satisfies its constraint,
 //! 4 `--strict` and warnings were recorded, 5 the requested id does not exist.
 
+#[macro_use]
+mod output;
 mod bench;
 mod bench_plan;
 mod bench_query;
@@ -13,7 +15,6 @@ mod demo;
 mod enrich;
 mod ingest;
 mod inspect;
-mod output;
 mod plan;
 mod query;
 mod rng;
@@ -418,7 +419,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            esay!("error: {err:#}");
             ExitCode::from(exit_code(&err))
         }
     }

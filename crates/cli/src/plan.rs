@@ -48,8 +48,8 @@ fn print_text(report: &PlanReport) {
     } else {
         "total cost"
     };
-    println!("Query      {}", report.query);
-    println!("Objective  {objective} ({charged}, in {})", report.catalog.cost_unit);
+    say!("Query      {}", report.query);
+    say!("Objective  {objective} ({charged}, in {})", report.catalog.cost_unit);
     let proof = if report.optimal {
         "optimal".to_string()
     } else {
@@ -59,7 +59,7 @@ fn print_text(report: &PlanReport) {
         )
     };
     let plan = &report.plan;
-    println!(
+    say!(
         "Plan       accuracy {}  cost {}  ({proof}; {} nodes in {:.1} ms)",
         num(plan.accuracy),
         num(plan.cost),
@@ -67,13 +67,13 @@ fn print_text(report: &PlanReport) {
         report.search.elapsed_ms
     );
     match &report.greedy {
-        Some(g) if g.gap.is_some() => println!(
+        Some(g) if g.gap.is_some() => say!(
             "Greedy     accuracy {}  cost {}  ({} {lower} than the optimum)",
             num(g.accuracy),
             num(g.cost),
             num(g.gap.unwrap_or_default().abs()),
         ),
-        _ => println!("Greedy     found no plan that satisfies the constraint"),
+        _ => say!("Greedy     found no plan that satisfies the constraint"),
     }
     let rows = (plan.assignments.iter())
         .map(|a| {
@@ -85,7 +85,7 @@ fn print_text(report: &PlanReport) {
             ]
         })
         .collect();
-    println!("{}", output::table(&["predicate", "model", "accuracy", "cost"], rows));
+    say!("{}", output::table(&["predicate", "model", "accuracy", "cost"], rows));
     if let Some(order) = &plan.order {
         let rows = (order.iter().enumerate())
             .map(|(i, step)| {
@@ -103,8 +103,8 @@ fn print_text(report: &PlanReport) {
         } else {
             ""
         };
-        println!("Execution order{exact}:");
-        println!(
+        say!("Execution order{exact}:");
+        say!(
             "{}",
             output::table(&["#", "model", "answers", "runs on", "expected cost"], rows)
         );
@@ -112,13 +112,13 @@ fn print_text(report: &PlanReport) {
 }
 
 fn print_front(front: &PlanFront) {
-    println!("Query  {}", front.query);
+    say!("Query  {}", front.query);
     let proof = if front.optimal {
         "every point optimal"
     } else {
         "some points not proven"
     };
-    println!(
+    say!(
         "Pareto front: {} plans ({proof}{}), {:.1} ms",
         front.points.len(),
         if front.truncated { ", cut at 200" } else { "" },
@@ -132,5 +132,5 @@ fn print_front(front: &PlanFront) {
             vec![num(p.accuracy), num(p.cost), models.join(" ")]
         })
         .collect();
-    println!("{}", output::table(&["accuracy", "cost", "models"], rows));
+    say!("{}", output::table(&["accuracy", "cost", "models"], rows));
 }

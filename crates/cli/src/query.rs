@@ -44,8 +44,8 @@ fn print_rows(rows: &Rows, format: Format) -> anyhow::Result<()> {
                 .iter()
                 .map(|r| r.iter().map(|v| output::short(&cell(v), 60)).collect())
                 .collect();
-            println!("{}", output::table(&header, cells));
-            println!(
+            say!("{}", output::table(&header, cells));
+            say!(
                 "{} row(s){}",
                 rows.rows.len(),
                 if rows.truncated { ", truncated (--max-rows)" } else { "" }
@@ -53,7 +53,7 @@ fn print_rows(rows: &Rows, format: Format) -> anyhow::Result<()> {
         }
     }
     if rows.truncated && format != Format::Table {
-        eprintln!("warning: more rows than --max-rows; output truncated");
+        esay!("warning: more rows than --max-rows; output truncated");
     }
     Ok(())
 }
@@ -68,7 +68,7 @@ pub fn search(db: &Path, request: SearchRequest, format: Format, timeout: Durati
     )?;
     let page = repo.search(&request).map_err(|e| in_query(e, &request.query))?;
     for hint in &page.hints {
-        eprintln!("hint: {hint}");
+        esay!("hint: {hint}");
     }
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&page)?),
@@ -99,9 +99,9 @@ pub fn search(db: &Path, request: SearchRequest, format: Format, timeout: Durati
             if format == Format::Csv {
                 output::print_csv(&header, &rows)?;
             } else if rows.is_empty() {
-                println!("No model matches.");
+                say!("No model matches.");
             } else {
-                println!("{}", output::table(&header, rows));
+                say!("{}", output::table(&header, rows));
                 let of = if page.total_exact {
                     page.total.to_string()
                 } else {
@@ -109,9 +109,9 @@ pub fn search(db: &Path, request: SearchRequest, format: Format, timeout: Durati
                 };
                 let shown = page.hits.len();
                 let first = if shown == 0 { 0 } else { page.offset + 1 };
-                println!("{first}–{} of {of} model(s)", page.offset + shown);
+                say!("{first}–{} of {of} model(s)", page.offset + shown);
                 if let Some(next) = page.next_offset {
-                    println!("more: --offset {next} (or --limit N)");
+                    say!("more: --offset {next} (or --limit N)");
                 }
             }
         }
@@ -185,9 +185,9 @@ pub fn common_ancestors(
         // Dot was refused above.
         LineageFormat::Text | LineageFormat::Dot => {
             if shared.is_empty() {
-                println!("{first} and {second} share no ancestor within depth {depth}");
+                say!("{first} and {second} share no ancestor within depth {depth}");
             } else {
-                println!("{}", output::table(&header, rows));
+                say!("{}", output::table(&header, rows));
             }
         }
     }
@@ -209,9 +209,12 @@ pub fn lineage(
     };
     let result = open(db, Limits::default())?.lineage(id, &options)?;
     for cycle in &result.cycles {
-        eprintln!(
+        esay!(
             "warning: cycle in the data: {} {} {} leads back to {}",
-            cycle.from, cycle.relation, cycle.id, cycle.id
+            cycle.from,
+            cycle.relation,
+            cycle.id,
+            cycle.id
         );
     }
     match format {
@@ -233,18 +236,18 @@ pub fn lineage(
             output::print_csv(&["id", "relation", "from", "depth", "method"], &rows)?;
         }
         LineageFormat::Dot => {
-            println!("digraph lineage {{\n  rankdir=BT;\n  {:?} [shape=box];", id);
+            say!("digraph lineage {{\n  rankdir=BT;\n  {:?} [shape=box];", id);
             for e in &result.edges {
                 let (child, parent) = if up { (&e.from, &e.id) } else { (&e.id, &e.from) };
-                println!("  {child:?} -> {parent:?} [label={:?}];", e.relation);
+                say!("  {child:?} -> {parent:?} [label={:?}];", e.relation);
             }
-            println!("}}");
+            say!("}}");
         }
         LineageFormat::Text => {
-            println!("{id}");
+            say!("{id}");
             for e in &result.edges {
                 let arrow = if up { "→" } else { "←" };
-                println!(
+                say!(
                     "{}{arrow} {} ({} {})",
                     "  ".repeat(e.depth as usize),
                     e.id,
@@ -253,10 +256,10 @@ pub fn lineage(
                 );
             }
             if result.edges.is_empty() {
-                println!("  (no {} found)", if up { "ancestors" } else { "descendants" });
+                say!("  (no {} found)", if up { "ancestors" } else { "descendants" });
             }
             if result.truncated {
-                println!("  … deeper levels not shown (--depth)");
+                say!("  … deeper levels not shown (--depth)");
             }
         }
     }
@@ -311,8 +314,8 @@ pub fn compare(db: &Path, ids: &[String], all: bool, format: Format) -> anyhow::
             if format == Format::Csv {
                 output::print_csv(&header, &rows)?;
             } else {
-                println!("{}", output::table(&header, rows));
-                println!(
+                say!("{}", output::table(&header, rows));
+                say!(
                     "* best per benchmark; {} shared benchmark(s){}",
                     comparison.benchmarks.len(),
                     if all { " (--all: every benchmark)" } else { "" }
@@ -367,8 +370,8 @@ pub fn select(
             if format == Format::Csv {
                 output::print_csv(&header, &rows)?;
             } else {
-                println!("{}", output::table(&header, rows));
-                println!("{} model(s) on the Pareto front", front.points.len());
+                say!("{}", output::table(&header, rows));
+                say!("{} model(s) on the Pareto front", front.points.len());
             }
         }
     }

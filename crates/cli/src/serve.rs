@@ -45,7 +45,7 @@ pub fn run(db: &Path, request: ServeRequest) -> anyhow::Result<ExitCode> {
     options.cache = cache;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(serve(options, |bound| {
-        println!(
+        say!(
             "Serving {} at http://{bound}/ (API: http://{bound}/api/v1, OpenAPI: http://{bound}/api/v1/openapi.json)",
             db.display()
         );

@@ -560,3 +560,45 @@ fn two_ingests_started_together_on_a_new_database_both_succeed() {
         assert_eq!(stats["model"], 60, "attempt {attempt}");
     }
 }
+
+#[test]
+fn escape_sequences_in_cards_and_folder_names_reach_the_terminal_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    // A folder name with an OSC title sequence, a card whose prose clears the screen and hides a
+    // link, and broken YAML so that the folder name is printed in a warning too.
+    let folder = dir.path().join("cards").join("evil\u{1b}]0;pwned\u{7}org").join("m");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("README.md"),
+        "---\nlicense: [mit\n---\n# m\n\nClears \u{1b}[2J the screen, \u{1b}]8;;http://evil\u{1b}\\link\u{1b}]8;;\u{1b}\\ and \u{202e}reverses.\n",
+    )
+    .unwrap();
+    let cards = dir.path().join("cards");
+    let ingest = macaroni(&db, &["ingest", "hf-cards", cards.to_str().unwrap()]);
+    assert!(ingest.status.success());
+    let search = macaroni(&db, &["search", "clears"]);
+    let id = ok(macaroni(&db, &["search", "clears", "--format", "csv"]))
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split(',').next().map(str::to_string))
+        .unwrap();
+    let show = macaroni(&db, &["show", &id]);
+    for (what, bytes) in [
+        ("ingest stdout", &ingest.stdout),
+        ("ingest stderr", &ingest.stderr),
+        ("search", &search.stdout),
+        ("show", &show.stdout),
+    ] {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202e}'),
+            "{what}: {text:?}"
+        );
+    }
+    let shown = String::from_utf8_lossy(&show.stdout);
+    assert!(shown.contains("\\u{1b}[2J"), "the sequence is shown as text: {shown}");
+    // JSON stays exact.
+    let doc = json(&ok(macaroni(&db, &["show", &id, "--format", "json"])));
+    assert!(doc["merged"]["card_text"].as_str().unwrap().contains("\u{1b}[2J"));
+}
