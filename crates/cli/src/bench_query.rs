@@ -330,6 +330,7 @@ pub fn run(db: &Path, models: usize, runs: usize) -> anyhow::Result<ExitCode> {
     let limits = Limits {
         max_rows: 20_000,
         timeout: Duration::from_secs(60),
+        ..Limits::default()
     };
     let count = store.query("SELECT COUNT(*) FROM models", &[], limits)?.rows[0][0].clone();
     say!("repository: {count} models");

@@ -48,12 +48,16 @@ fn print_rows(rows: &Rows, format: Format) -> anyhow::Result<()> {
             say!(
                 "{} row(s){}",
                 rows.rows.len(),
-                if rows.truncated { ", truncated (--max-rows)" } else { "" }
+                if rows.truncated {
+                    ", truncated (--max-rows, or 64 MiB of values)"
+                } else {
+                    ""
+                }
             );
         }
     }
     if rows.truncated && format != Format::Table {
-        esay!("warning: more rows than --max-rows; output truncated");
+        esay!("warning: more rows than --max-rows or 64 MiB of values allow; output truncated");
     }
     Ok(())
 }
@@ -120,7 +124,11 @@ pub fn search(db: &Path, request: SearchRequest, format: Format, timeout: Durati
 }
 
 pub fn sql(db: &Path, text: &str, format: Format, max_rows: usize, timeout: Duration) -> anyhow::Result<ExitCode> {
-    let limits = Limits { max_rows, timeout };
+    let limits = Limits {
+        max_rows,
+        timeout,
+        ..Limits::default()
+    };
     let rows = open(db, limits)?.sql(text, limits)?;
     print_rows(&rows, format).map(|_| ExitCode::SUCCESS)
 }

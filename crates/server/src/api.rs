@@ -471,12 +471,13 @@ pub struct SqlRows {
     pub columns: Vec<String>,
     #[schema(value_type = Vec<Vec<Object>>)]
     pub rows: Vec<Vec<serde_json::Value>>,
-    /// More rows existed than `max_rows`.
+    /// More rows existed than `max_rows` or than 16 MiB of values allow.
     pub truncated: bool,
 }
 
-/// Rows answered at most by `/api/v1/sql`.
+/// Rows answered at most by `/api/v1/sql`, and the bytes of values it holds at most.
 const SQL_MAX_ROWS: usize = 1_000;
+const SQL_MAX_BYTES: usize = 16 * 1024 * 1024;
 
 /// Read-only SQL on the same guarded connection as `macaroni sql`: writes, ATTACH, PRAGMA are
 /// refused (403); a query past its deadline is stopped (503).
@@ -487,6 +488,8 @@ async fn sql(State(state): State<AppState>, Params(params): Params<SqlParams>) -
     let limits = Limits {
         max_rows: params.max_rows.unwrap_or(SQL_MAX_ROWS).clamp(1, SQL_MAX_ROWS),
         timeout: state.pool.limits().timeout.min(Duration::from_secs(5)),
+        // One answer stays a few megabytes however large the values selected.
+        max_bytes: SQL_MAX_BYTES,
     };
     let rows = state.pool.run(move |repo| repo.sql(&params.q, limits)).await?;
     Ok(Json(SqlRows {

@@ -43,7 +43,13 @@ impl From<&SqlValue> for SqlRaw {
 pub struct Limits {
     pub max_rows: usize,
     pub timeout: Duration,
+    /// Bytes of result values held at most (text and blobs by length, numbers as 8): rows past
+    /// it are left out, as past `max_rows`, so that a few huge values cannot exhaust memory.
+    pub max_bytes: usize,
 }
+
+/// Result bytes a query holds at most unless asked otherwise.
+pub const DEFAULT_MAX_BYTES: usize = 64 * 1024 * 1024;
 
 impl Limits {
     /// No deadline and no row cap: for reference queries in tests and for work a person waits
@@ -52,6 +58,7 @@ impl Limits {
         Limits {
             max_rows: usize::MAX,
             timeout: Duration::MAX,
+            max_bytes: usize::MAX,
         }
     }
 }
@@ -61,6 +68,7 @@ impl Default for Limits {
         Limits {
             max_rows: 10_000,
             timeout: Duration::from_secs(5),
+            max_bytes: DEFAULT_MAX_BYTES,
         }
     }
 }
@@ -70,7 +78,7 @@ impl Default for Limits {
 pub struct Rows {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<Value>>,
-    /// More rows existed than `max_rows`.
+    /// More rows existed than `max_rows` or `max_bytes` allowed.
     pub truncated: bool,
 }
 
@@ -157,8 +165,22 @@ impl ReadOnly {
             columns,
             ..Rows::default()
         };
+        let mut bytes = 0usize;
         while let Some(row) = rows.next()? {
             if out.rows.len() == limits.max_rows {
+                out.truncated = true;
+                break;
+            }
+            // Sized before anything is copied: a row that would pass the byte cap is not read.
+            let mut size = 0usize;
+            for i in 0..out.columns.len() {
+                size = size.saturating_add(match row.get_ref(i)? {
+                    ValueRef::Text(t) | ValueRef::Blob(t) => t.len(),
+                    _ => 8,
+                });
+            }
+            bytes = bytes.saturating_add(size);
+            if bytes > limits.max_bytes {
                 out.truncated = true;
                 break;
             }
@@ -245,11 +267,30 @@ mod tests {
         let limits = Limits {
             max_rows: 10,
             timeout: Duration::from_millis(200),
+            ..Limits::default()
         };
         assert!(matches!(ro.query(endless, &[], limits), Err(StoreError::Timeout(_))));
         let many = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 100) SELECT i FROM n";
         let rows = ro.query(many, &[], limits).unwrap();
         assert_eq!(rows.rows.len(), 10);
         assert!(rows.truncated);
+    }
+    #[test]
+    fn results_stop_at_the_byte_cap_before_the_values_are_copied() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("bytes.db");
+        drop(crate::Store::open(&db).unwrap());
+        let ro = ReadOnly::open(&db).unwrap();
+        // 10,000 rows of 1 MB each: 10 GB if held whole.
+        let huge = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 10000) SELECT i, zeroblob(1000000) || '' AS big FROM n";
+        let limits = Limits {
+            max_bytes: 8 * 1024 * 1024,
+            ..Limits::unbounded()
+        };
+        let rows = ro.query(huge, &[], limits).unwrap();
+        assert!(rows.truncated);
+        assert_eq!(rows.rows.len(), 8, "8 rows of 1 MB fit in 8 MiB");
+        let held: usize = rows.rows.iter().map(|r| r[1].as_str().map_or(0, str::len)).sum();
+        assert!(held <= limits.max_bytes);
     }
 }

@@ -393,8 +393,9 @@ pub struct SqlQuery {
     pub q: String,
 }
 
-/// Rows the console shows.
+/// Rows the console shows, and the bytes of values it holds at most.
 const SQL_ROWS: usize = 500;
+const SQL_PAGE_BYTES: usize = 4 * 1024 * 1024;
 
 pub async fn sql(State(state): State<AppState>, Params(query): Params<SqlQuery>) -> Result<Markup, PageError> {
     let form = html! {
@@ -418,6 +419,7 @@ pub async fn sql(State(state): State<AppState>, Params(query): Params<SqlQuery>)
     let limits = Limits {
         max_rows: SQL_ROWS,
         timeout: Duration::from_secs(5),
+        max_bytes: SQL_PAGE_BYTES,
     };
     let outcome = state.pool.run(move |repo| Ok(repo.sql(&text, limits))).await?;
     let json = format!("/api/v1/sql?{}", crate::api::encode(&[("q", &query.q)]));
@@ -450,6 +452,7 @@ pub async fn sql_csv(
     let limits = Limits {
         max_rows: SQL_ROWS,
         timeout: Duration::from_secs(5),
+        max_bytes: SQL_PAGE_BYTES,
     };
     let text = query.q.clone();
     let rows = state.pool.run(move |repo| repo.sql(&text, limits)).await?;
