@@ -602,3 +602,37 @@ fn escape_sequences_in_cards_and_folder_names_reach_the_terminal_as_text() {
     let doc = json(&ok(macaroni(&db, &["show", &id, "--format", "json"])));
     assert!(doc["merged"]["card_text"].as_str().unwrap().contains("\u{1b}[2J"));
 }
+
+#[test]
+fn a_small_file_of_a_million_rows_is_cut_with_a_warning_and_keeps_what_was_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rows.db");
+    let folder = dir.path().join("timm");
+    std::fs::create_dir_all(&folder).unwrap();
+    let csv = folder.join("results-imagenet.csv");
+    // 12 MB, under the 16 MiB file limit: it took 17 GB of memory before rows were bounded.
+    let mut text = String::from("model,top1\n");
+    for i in 0..1_000_000 {
+        text.push_str(&format!("m{i},{}.5\n", i % 100));
+    }
+    std::fs::write(&csv, &text).unwrap();
+    let report = json(&ok(macaroni(
+        &db,
+        &["ingest", "timm", csv.to_str().unwrap(), "--format", "json"],
+    )));
+    let warnings = report["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w["kind"] == "truncated" && w["file"].as_str().unwrap().ends_with("results-imagenet.csv")),
+        "{warnings:?}"
+    );
+    let stats = json(&ok(macaroni(&db, &["stats", "--format", "json"])));
+    assert_eq!(stats["model"], macaroni_sources::MAX_ROWS_PER_FILE as u64);
+    // The same file again, now holding a row the first read cut: nothing stored is closed.
+    let report = json(&ok(macaroni(
+        &db,
+        &["ingest", "timm", csv.to_str().unwrap(), "--format", "json"],
+    )));
+    assert_eq!(counts(&report, "removed"), 0, "{report}");
+}

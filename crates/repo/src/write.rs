@@ -24,6 +24,10 @@ pub struct IngestReport {
     pub enrichment: Option<macaroni_enrich::EnrichReport>,
 }
 
+/// Records one ingest transaction holds at most: a batch ends at `batch` files or at this many
+/// records, whichever comes first, so that memory does not grow with the files' sizes.
+const BATCH_RECORDS: usize = 100_000;
+
 /// How an import treats what the repository holds from the bundle's sources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ImportMode {
@@ -139,7 +143,8 @@ impl Writer {
                     }
                     Err(warning) => report.warnings.push(warning),
                 }
-                if pending.len() >= batch {
+                let held: usize = pending.iter().map(|b| b.records.len()).sum();
+                if pending.len() >= batch || held >= BATCH_RECORDS {
                     report.summary.merge(&store.apply_keeping(&pending, &partial, &now)?);
                     pending.clear();
                     partial.clear();

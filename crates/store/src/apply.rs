@@ -100,29 +100,26 @@ pub(crate) fn apply(
     let mut summary = ApplySummary::default();
     let mut touched = BTreeSet::new();
     // Two batches for one source in one call are one statement of that source, not a
-    // replacement of the first by the second.
-    let mut by_source: BTreeMap<&str, SourceBatch> = BTreeMap::new();
+    // replacement of the first by the second. Records are borrowed, not copied: a large file's
+    // batch is the biggest thing an ingest holds.
+    let mut by_source: BTreeMap<&str, Vec<&Record>> = BTreeMap::new();
     for batch in batches {
         by_source
             .entry(batch.uri.as_str())
-            .or_insert_with(|| SourceBatch {
-                uri: batch.uri.clone(),
-                records: Vec::new(),
-            })
-            .records
-            .extend(batch.records.iter().cloned());
+            .or_default()
+            .extend(batch.records.iter());
     }
-    for batch in by_source.values() {
-        let keep_unstated = partial.contains(&batch.uri);
-        apply_source(tx, batch, keep_unstated, now, &mut summary, &mut touched)?;
+    for (uri, records) in by_source {
+        let keep_unstated = partial.contains(uri);
+        apply_source(tx, uri, &records, keep_unstated, now, &mut summary, &mut touched)?;
     }
     derive::refresh(tx, &touched, now)?;
     Ok(summary)
 }
 
-fn group(records: &[Record]) -> BTreeMap<(String, String), NewStatement> {
+fn group(records: &[&Record]) -> BTreeMap<(String, String), NewStatement> {
     let mut grouped: BTreeMap<(String, String), NewStatement> = BTreeMap::new();
-    for record in records {
+    for &record in records {
         let key = (record.id().to_string(), record.provenance().method.as_str().to_string());
         let attributes = record.attributes();
         match grouped.get_mut(&key) {
@@ -148,15 +145,16 @@ fn group(records: &[Record]) -> BTreeMap<(String, String), NewStatement> {
 
 fn apply_source(
     tx: &Transaction,
-    batch: &SourceBatch,
+    uri: &str,
+    records: &[&Record],
     keep_unstated: bool,
     now: &str,
     summary: &mut ApplySummary,
     touched: &mut BTreeSet<String>,
 ) -> Result<()> {
-    let source_id = source_id(tx, &batch.uri)?;
+    let source_id = source_id(tx, uri)?;
     let mut current = current_statements(tx, source_id)?;
-    for ((entity_id, method), statement) in group(&batch.records) {
+    for ((entity_id, method), statement) in group(records) {
         let change = match current.remove(&(entity_id.clone(), method.clone())) {
             None => {
                 insert_statement(tx, &entity_id, source_id, &statement, now)?;
