@@ -12,6 +12,8 @@ pub enum BundleError {
         #[source]
         source: serde_json::Error,
     },
+    #[error("line {line}, byte {column}: not UTF-8")]
+    Utf8 { line: usize, column: usize },
     #[error("reading bundle: {0}")]
     Io(#[from] std::io::Error),
     #[error("writing record {id}: {source}")]
@@ -39,15 +41,20 @@ pub fn write_bundle<'a, W: Write>(
     Ok(count)
 }
 
-/// Reads a bundle; blank lines are skipped, a malformed line is an error naming its number.
+/// Reads a bundle; blank lines are skipped, a malformed line (bad JSON, or bytes that are not
+/// UTF-8) is an error naming its number.
 pub fn read_bundle<R: BufRead>(input: R) -> Result<Vec<Record>, BundleError> {
     let mut records = Vec::new();
-    for (index, line) in input.lines().enumerate() {
-        let line = line?;
+    for (index, line) in input.split(b'\n').enumerate() {
+        let bytes = line?;
+        let line = std::str::from_utf8(&bytes).map_err(|err| BundleError::Utf8 {
+            line: index + 1,
+            column: err.valid_up_to() + 1,
+        })?;
         if line.trim().is_empty() {
             continue;
         }
-        let record = serde_json::from_str(&line).map_err(|source| BundleError::Parse {
+        let record = serde_json::from_str(line).map_err(|source| BundleError::Parse {
             line: index + 1,
             source,
         })?;
@@ -118,5 +125,20 @@ mod tests {
     fn malformed_line_is_named() {
         let err = read_bundle("\n{\"kind\":\"model\"}\n".as_bytes()).unwrap_err();
         assert!(err.to_string().starts_with("line 2:"), "{err}");
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_an_error_naming_their_line() {
+        // Found by the bundle fuzz target: the error was "stream did not contain valid UTF-8".
+        let mut bundle = Vec::new();
+        write_bundle(&mut bundle, &sample_records()).unwrap();
+        bundle.extend_from_slice(b"{\"kind\": \"model\", \"id\": \"hf:x\xff\"}\n");
+        match read_bundle(bundle.as_slice()) {
+            Err(BundleError::Utf8 { line, column }) => {
+                assert_eq!(line, sample_records().len() + 1);
+                assert_eq!(column, 30);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -149,6 +149,28 @@ impl ReaderKind {
     /// warning naming the file (so that its source keeps what it said before).
     pub fn read(self, doc: &Document, ctx: &ReadContext) -> ReadOutput {
         let mut out = self.read_all(doc, ctx);
+        // An id is a key, shown in terminals and URLs: one holding a control character (a
+        // quoted newline in a CSV cell, a DEL) names nothing real.
+        let before = out.records.len();
+        let mut bad = Vec::new();
+        out.records.retain(|r| {
+            let clean = !r.id().chars().any(char::is_control);
+            if !clean && bad.len() < 3 {
+                bad.push(r.id().escape_debug().to_string());
+            }
+            clean
+        });
+        if out.records.len() < before {
+            let skipped = before - out.records.len();
+            out.warn(
+                doc,
+                WarningKind::BadValue,
+                format!(
+                    "{skipped} record(s) skipped: their ids hold control characters ({})",
+                    bad.join(", ")
+                ),
+            );
+        }
         if out.records.len() > MAX_RECORDS_PER_FILE {
             let total = out.records.len();
             out.records.truncate(MAX_RECORDS_PER_FILE);
