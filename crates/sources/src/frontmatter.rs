@@ -59,6 +59,8 @@ pub(crate) fn split(text: &str) -> Split<'_> {
 pub(crate) struct Parsed {
     pub value: Value,
     pub duplicate_key: Option<String>,
+    /// Where a number too large for a float (`1e400`) or a NaN stood; each became null.
+    pub non_finite: Vec<String>,
 }
 
 /// Parses YAML into JSON values. `no`, `yes`, `on`, `off` stay strings (YAML 1.2 booleans only),
@@ -70,27 +72,60 @@ pub(crate) fn parse_yaml(yaml: &str) -> Result<Parsed, String> {
     let strict = serde_saphyr::options! {
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
         strict_booleans: true,
-        non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
+        non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::AsString,
     };
     match serde_saphyr::from_str_with_options::<Value>(yaml, strict) {
-        Ok(value) => Ok(Parsed {
-            value,
-            duplicate_key: None,
-        }),
+        Ok(value) => Ok(Parsed::of(value, None)),
         Err(err) if err.to_string().to_lowercase().contains("duplicate") => {
             let lenient = serde_saphyr::options! {
                 duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins,
                 strict_booleans: true,
-                non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
+                non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::AsString,
             };
             serde_saphyr::from_str_with_options::<Value>(yaml, lenient)
-                .map(|value| Parsed {
-                    value,
-                    duplicate_key: Some(first_line(&err.to_string())),
-                })
+                .map(|value| Parsed::of(value, Some(first_line(&err.to_string()))))
                 .map_err(|e| first_line(&e.to_string()))
         }
         Err(err) => Err(first_line(&err.to_string())),
+    }
+}
+
+impl Parsed {
+    /// A parsed value whose non-finite numbers (written by the parser as `.inf`, `-.inf`,
+    /// `.nan`) become null, each place noted so that the reader can say so.
+    fn of(mut value: Value, duplicate_key: Option<String>) -> Parsed {
+        let mut non_finite = Vec::new();
+        null_non_finite(&mut value, String::new(), &mut non_finite);
+        Parsed {
+            value,
+            duplicate_key,
+            non_finite,
+        }
+    }
+}
+
+fn null_non_finite(value: &mut Value, path: String, found: &mut Vec<String>) {
+    match value {
+        Value::String(s) if matches!(s.as_str(), ".inf" | "-.inf" | ".nan") => {
+            *value = Value::Null;
+            found.push(if path.is_empty() { "the document".into() } else { path });
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                null_non_finite(item, format!("{path}[{i}]"), found);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                let at = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                null_non_finite(item, at, found);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -138,9 +173,14 @@ mod tests {
 
     #[test]
     fn overflowing_number_becomes_null_not_an_error() {
-        let parsed = parse_yaml("hash: 1432e562\nname: x\n").unwrap();
+        let parsed = parse_yaml("hash: 1432e562\nname: x\nresults:\n- {value: 1e400}\n").unwrap();
         assert_eq!(parsed.value["hash"], serde_json::Value::Null);
         assert_eq!(parsed.value["name"], "x");
+        assert_eq!(parsed.value["results"][0]["value"], serde_json::Value::Null);
+        assert_eq!(
+            parsed.non_finite,
+            vec!["hash".to_string(), "results[0].value".to_string()]
+        );
     }
 
     #[test]

@@ -150,11 +150,16 @@ impl ReaderKind {
     pub fn read(self, doc: &Document, ctx: &ReadContext) -> ReadOutput {
         let mut out = self.read_all(doc, ctx);
         // An id is a key, shown in terminals and URLs: one holding a control character (a
-        // quoted newline in a CSV cell, a DEL) names nothing real.
+        // quoted newline in a CSV cell, a DEL) names nothing real, and `|` separates the parts
+        // of a relation's id (`rel:<subject>|<relation>|<object>`), so no end may hold one.
         let before = out.records.len();
         let mut bad = Vec::new();
         out.records.retain(|r| {
-            let clean = !r.id().chars().any(char::is_control);
+            let ends_clean = match r {
+                Record::Relation(rel) => !rel.subject.contains('|') && !rel.object.contains('|'),
+                _ => true,
+            };
+            let clean = ends_clean && !r.id().chars().any(char::is_control);
             if !clean && bad.len() < 3 {
                 bad.push(r.id().escape_debug().to_string());
             }
@@ -166,7 +171,7 @@ impl ReaderKind {
                 doc,
                 WarningKind::BadValue,
                 format!(
-                    "{skipped} record(s) skipped: their ids hold control characters ({})",
+                    "{skipped} record(s) skipped: their ids hold control characters, or a relation end holds `|` ({})",
                     bad.join(", ")
                 ),
             );
@@ -262,6 +267,16 @@ impl ReadOutput {
     fn yaml(&mut self, doc: &Document, text: &str, what: &str) -> Option<serde_json::Value> {
         match frontmatter::parse_yaml(text) {
             Ok(parsed) => {
+                if !parsed.non_finite.is_empty() {
+                    self.warn(
+                        doc,
+                        WarningKind::BadValue,
+                        format!(
+                            "{what}: a number too large for a float (or NaN) at {}; left out",
+                            parsed.non_finite.join(", ")
+                        ),
+                    );
+                }
                 if let Some(dup) = parsed.duplicate_key {
                     self.warn(
                         doc,

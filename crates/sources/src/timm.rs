@@ -112,7 +112,18 @@ fn row_model(
         out.warn(doc, WarningKind::BadValue, format!("line {line}: empty model name"));
         return None;
     };
-    let params = number(row, "param_count", line, doc, out);
+    let params = number(row, "param_count", line, doc, out).filter(|p| {
+        // A count below zero (timm writes -1 for unknown) is no count.
+        let counted = *p >= 0.0;
+        if !counted {
+            out.warn(
+                doc,
+                WarningKind::BadValue,
+                format!("line {line}: `param_count` is {p}, below zero; left out"),
+            );
+        }
+        counted
+    });
     out.records.push(model_record(model, params, task, prov));
     Some(id::timm_model(model))
 }

@@ -66,6 +66,11 @@ pub fn collect_files(reader: ReaderKind, roots: &[PathBuf]) -> (Vec<(PathBuf, Pa
                         files.push((root.clone(), path.to_path_buf()));
                     }
                 }
+                // Links are not followed (they may lead out of the folder, or around in a loop),
+                // but one that looks like a metadata file is named rather than passed over.
+                Ok(entry) if entry.path_is_symlink() && is_metadata_file(reader, entry.path()) => {
+                    warnings.push(unreadable(entry.path(), "a symbolic link; not followed".into()));
+                }
                 Ok(_) => {}
                 Err(err) => {
                     let path = err.path().map(Path::to_path_buf).unwrap_or_else(|| root.clone());
