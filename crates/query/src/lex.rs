@@ -29,6 +29,16 @@ pub(crate) const FUNCTIONS: [&str; 2] = ["descendant-of", "ancestor-of"];
 
 pub(crate) fn lex(text: &str) -> Result<Vec<Spanned>, ParseError> {
     let chars: Vec<char> = text.chars().collect();
+    // A control character is in no field, word or phrase (a NUL ended an FTS5 string early).
+    if let Some(at) = chars.iter().position(|c| c.is_control() && !c.is_whitespace()) {
+        return Err(ParseError {
+            at,
+            message: format!(
+                "a control character ({}) cannot be part of a query",
+                chars[at].escape_unicode()
+            ),
+        });
+    }
     let mut tokens = Vec::new();
     let mut i = 0;
     while i < chars.len() {

@@ -495,7 +495,8 @@ fn comparison(word: &str, at: usize) -> Result<Option<Term>, ParseError> {
     let Some((name, op, value)) = split_op(word) else {
         return Ok(None);
     };
-    let value_at = at + word.len() - value.len();
+    // Positions count characters, as the lexer does: a word may hold multi-byte text.
+    let value_at = at + word.chars().count() - value.chars().count();
     if value.is_empty() {
         return Err(ParseError {
             at: value_at,
@@ -600,7 +601,7 @@ fn field_or_text(word: &str, at: usize) -> Result<Term, ParseError> {
     };
     if value.is_empty() {
         return Err(ParseError {
-            at: at + name.len() + 1,
+            at: at + name.chars().count() + 1,
             message: format!("expected a value after `{name}:`"),
         });
     }
@@ -783,5 +784,27 @@ mod tests {
         assert!(err.message.contains("at most"), "{err:?}");
         let chain = vec!["fine_tuned_from"; MAX_LINEAGE_STEPS].join(">");
         assert!(parse(&format!("descendant-of(hf:a/b, {chain})")).is_ok());
+    }
+
+    #[test]
+    fn a_control_character_is_a_positioned_error() {
+        // Found by the search fuzz target: a NUL inside a word ended FTS5's quoted string.
+        let err = parse("bert classifier\0so2").unwrap_err();
+        assert_eq!(err.at, 15);
+        assert!(
+            parse("bert\tclassifier\n").is_ok(),
+            "whitespace controls separate words"
+        );
+    }
+
+    #[test]
+    fn positions_inside_a_word_count_characters_not_bytes() {
+        // Found by the search fuzz target: multi-byte text before `>` put the error past the end.
+        let text = "\u{202e}\u{202e}f1@squad_v2>---";
+        let err = parse(text).unwrap_err();
+        assert_eq!(err.at, 14, "{err:?}");
+        assert!(err.at <= text.chars().count());
+        let err = parse("task:").unwrap_err();
+        assert_eq!(err.at, 5, "{err:?}");
     }
 }
