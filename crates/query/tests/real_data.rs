@@ -500,4 +500,13 @@ fn as_many_ored_terms_as_the_limit_allows_run_and_match_their_union() {
         .join(" ");
     let rest = ids(&format!("zoo:timm {excluded}"));
     assert!(!rest.is_empty() && rest.is_disjoint(&wanted));
+    // Found by the search fuzz target: a hundred negated words and a lineage chain nested
+    // subqueries past the read-only connection's limit ("subqueries nested too deep").
+    let negated: String = (0..250).map(|i| format!("-nosuchword{i} ")).collect();
+    let chain = "descendant-of(hf:meta-llama/Llama-2-7b-hf, fine_tuned_from>quantized_from, 3)";
+    assert_same(
+        &ids(&format!("{negated}{chain}")),
+        &ids(chain),
+        "250 NOTs and a lineage chain",
+    );
 }

@@ -101,10 +101,13 @@ fn delete_derived(tx: &Transaction, entity_id: &str) -> Result<()> {
         .prepare_cached("SELECT rowid FROM entities WHERE id = ?1")?
         .query_row([entity_id], |r| r.get(0))
         .optional()?;
-    if let Some(rowid) = rowid {
-        tx.prepare_cached("DELETE FROM search WHERE rowid = ?1")?
-            .execute([rowid])?;
-    }
+    // Derived rows are written only with the entity row (`write_derived`): an entity without
+    // one has nothing to delete, which spares a new entity seven index probes.
+    let Some(rowid) = rowid else {
+        return Ok(());
+    };
+    tx.prepare_cached("DELETE FROM search WHERE rowid = ?1")?
+        .execute([rowid])?;
     for table in TYPED_TABLES {
         tx.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?
             .execute([entity_id])?;
