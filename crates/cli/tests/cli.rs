@@ -565,15 +565,19 @@ fn two_ingests_started_together_on_a_new_database_both_succeed() {
 fn escape_sequences_in_cards_and_folder_names_reach_the_terminal_as_text() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
-    // A folder name with an OSC title sequence, a card whose prose clears the screen and hides a
-    // link, and broken YAML so that the folder name is printed in a warning too.
-    let folder = dir.path().join("cards").join("evil\u{1b}]0;pwned\u{7}org").join("m");
+    // A card whose prose clears the screen and hides a link (with broken YAML, so that it is named
+    // in a warning too), and a folder name with an OSC title sequence (its id would hold control
+    // characters: the card is skipped, and the warning names the folder).
+    let folder = dir.path().join("cards").join("acme").join("m");
     std::fs::create_dir_all(&folder).unwrap();
     std::fs::write(
         folder.join("README.md"),
         "---\nlicense: [mit\n---\n# m\n\nClears \u{1b}[2J the screen, \u{1b}]8;;http://evil\u{1b}\\link\u{1b}]8;;\u{1b}\\ and \u{202e}reverses.\n",
     )
     .unwrap();
+    let evil = dir.path().join("cards").join("evil\u{1b}]0;pwned\u{7}org").join("m");
+    std::fs::create_dir_all(&evil).unwrap();
+    std::fs::write(evil.join("README.md"), "---\nlicense: mit\n---\n# evil\n").unwrap();
     let cards = dir.path().join("cards");
     let ingest = macaroni(&db, &["ingest", "hf-cards", cards.to_str().unwrap()]);
     assert!(ingest.status.success());
@@ -598,6 +602,11 @@ fn escape_sequences_in_cards_and_folder_names_reach_the_terminal_as_text() {
     }
     let shown = String::from_utf8_lossy(&show.stdout);
     assert!(shown.contains("\\u{1b}[2J"), "the sequence is shown as text: {shown}");
+    let warned = String::from_utf8_lossy(&ingest.stdout);
+    assert!(
+        warned.contains("evil\\u{1b}]0;pwned"),
+        "the folder is named, escaped: {warned}"
+    );
     // JSON stays exact.
     let doc = json(&ok(macaroni(&db, &["show", &id, "--format", "json"])));
     assert!(doc["merged"]["card_text"].as_str().unwrap().contains("\u{1b}[2J"));
