@@ -568,17 +568,17 @@ fn escape_sequences_in_cards_and_folder_names_reach_the_terminal_as_text() {
     // A card whose prose clears the screen and hides a link (with broken YAML, so that it is named
     // in a warning too), and a folder name with an OSC title sequence (its id would hold control
     // characters: the card is skipped, and the warning names the folder).
-    let folder = dir.path().join("cards").join("acme").join("m");
+    let cards = dir.path().join("cards");
+    let folder = cards.join("acme").join("m");
     std::fs::create_dir_all(&folder).unwrap();
     std::fs::write(
         folder.join("README.md"),
         "---\nlicense: [mit\n---\n# m\n\nClears \u{1b}[2J the screen, \u{1b}]8;;http://evil\u{1b}\\link\u{1b}]8;;\u{1b}\\ and \u{202e}reverses.\n",
     )
     .unwrap();
-    let evil = dir.path().join("cards").join("evil\u{1b}]0;pwned\u{7}org").join("m");
+    let evil = cards.join("evil\u{1b}]0;pwned\u{7}org").join("m");
     std::fs::create_dir_all(&evil).unwrap();
     std::fs::write(evil.join("README.md"), "---\nlicense: mit\n---\n# evil\n").unwrap();
-    let cards = dir.path().join("cards");
     let ingest = macaroni(&db, &["ingest", "hf-cards", cards.to_str().unwrap()]);
     assert!(ingest.status.success());
     let search = macaroni(&db, &["search", "clears"]);
