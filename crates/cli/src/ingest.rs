@@ -21,6 +21,8 @@ pub struct Options {
     pub enrich: bool,
     /// The label set of label columns, for `zoo-matrix` and `label-stats`.
     pub label_taxonomy: Option<String>,
+    /// Parse files unchanged since the last ingest too.
+    pub reparse: bool,
 }
 
 pub fn run(db: &Path, reader: &str, paths: &[PathBuf], options: Options) -> anyhow::Result<ExitCode> {
@@ -33,6 +35,7 @@ pub fn run(db: &Path, reader: &str, paths: &[PathBuf], options: Options) -> anyh
         .into());
     };
     let mut writer = Writer::open_write(db)?;
+    writer.reparse_all(options.reparse);
     let bar = progress_bar(true);
     let mut report = writer.ingest_paths(
         reader,
@@ -113,6 +116,12 @@ pub fn print_report(label: &str, report: &IngestReport, format: Format) -> anyho
         report.elapsed.as_secs_f64(),
         report.records
     );
+    if report.unchanged_files > 0 {
+        say!(
+            "{} of the files are unchanged since they were last read and were not parsed again (--reparse parses them).",
+            report.unchanged_files
+        );
+    }
     let rows: Vec<Vec<String>> = CATEGORIES
         .iter()
         .map(|c| {

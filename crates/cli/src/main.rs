@@ -71,6 +71,10 @@ enum Command {
         /// The label set the columns of a zoo-matrix or label-stats file name (coco, voc, ...).
         #[arg(long)]
         taxonomy: Option<String>,
+        /// Parse every file, also those whose bytes and reader are unchanged since the last ingest
+        /// (which are otherwise skipped).
+        #[arg(long)]
+        reparse: bool,
     },
     /// Fetch zoo metadata from live services: incremental, polite, resumable.
     #[command(subcommand)]
@@ -450,6 +454,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
             no_enrich,
             taxonomy,
+            reparse,
         } => ingest::run(
             &cli.db,
             &reader,
@@ -460,6 +465,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 format,
                 enrich: !no_enrich,
                 label_taxonomy: taxonomy,
+                reparse,
             },
         ),
         Command::Crawl(CrawlCommand::Huggingface {

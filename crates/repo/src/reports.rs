@@ -58,6 +58,8 @@ pub struct EnrichmentSummary {
 pub struct IngestDoc {
     pub reader: String,
     pub files: usize,
+    /// Files skipped because they are unchanged since they were last read.
+    pub unchanged_files: usize,
     pub records: usize,
     pub bytes: u64,
     pub seconds: f64,
@@ -72,6 +74,7 @@ impl IngestReport {
         IngestDoc {
             reader: reader.to_string(),
             files: self.files,
+            unchanged_files: self.unchanged_files,
             records: self.records,
             bytes: self.bytes,
             seconds: self.elapsed.as_secs_f64(),

@@ -6,7 +6,7 @@ use macaroni_format::{Kind, Provenance, Record};
 use rusqlite::{params, Transaction};
 use serde_json::{Map, Value};
 
-use crate::{derive, Result, SourceBatch};
+use crate::{derive, Fingerprint, Result, SourceBatch};
 
 /// What a write did to one statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -95,6 +95,7 @@ pub(crate) fn apply(
     tx: &Transaction,
     batches: &[SourceBatch],
     partial: &BTreeSet<String>,
+    fingerprints: &HashMap<String, Fingerprint>,
     now: &str,
 ) -> Result<ApplySummary> {
     let mut summary = ApplySummary::default();
@@ -102,16 +103,19 @@ pub(crate) fn apply(
     // Two batches for one source in one call are one statement of that source, not a
     // replacement of the first by the second. Records are borrowed, not copied: a large file's
     // batch is the biggest thing an ingest holds.
-    let mut by_source: BTreeMap<&str, Vec<&Record>> = BTreeMap::new();
+    let mut by_source: BTreeMap<&str, (Vec<&Record>, usize)> = BTreeMap::new();
     for batch in batches {
-        by_source
-            .entry(batch.uri.as_str())
-            .or_default()
-            .extend(batch.records.iter());
+        let (records, parts) = by_source.entry(batch.uri.as_str()).or_default();
+        records.extend(batch.records.iter());
+        *parts += 1;
     }
-    for (uri, records) in by_source {
+    for (uri, (records, parts)) in by_source {
         let keep_unstated = partial.contains(uri);
-        apply_source(tx, uri, &records, keep_unstated, now, &mut summary, &mut touched)?;
+        let source_id = source_id(tx, uri)?;
+        apply_source(tx, source_id, &records, keep_unstated, now, &mut summary, &mut touched)?;
+        // Only a whole file, read in one piece, may be skipped next time.
+        let fingerprint = fingerprints.get(uri).filter(|_| !keep_unstated && parts == 1);
+        crate::files::record(tx, source_id, fingerprint)?;
     }
     derive::refresh(tx, &touched, now)?;
     Ok(summary)
@@ -145,14 +149,13 @@ fn group(records: &[&Record]) -> BTreeMap<(String, String), NewStatement> {
 
 fn apply_source(
     tx: &Transaction,
-    uri: &str,
+    source_id: i64,
     records: &[&Record],
     keep_unstated: bool,
     now: &str,
     summary: &mut ApplySummary,
     touched: &mut BTreeSet<String>,
 ) -> Result<()> {
-    let source_id = source_id(tx, uri)?;
     let mut current = current_statements(tx, source_id)?;
     for ((entity_id, method), statement) in group(records) {
         let change = match current.remove(&(entity_id.clone(), method.clone())) {

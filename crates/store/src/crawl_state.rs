@@ -81,7 +81,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let summary = apply::apply(&tx, batches, partial, now)?;
+        let summary = apply::apply(&tx, batches, partial, &std::collections::HashMap::new(), now)?;
         {
             let mut upsert = tx.prepare_cached(
                 "INSERT INTO crawl_items (source, item, sha, last_modified, card_etag, fetched_at)

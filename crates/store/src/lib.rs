@@ -18,13 +18,14 @@ mod apply;
 mod closure;
 mod crawl_state;
 mod derive;
+mod files;
 mod inference;
 mod read;
 mod readonly;
 mod rows;
 mod schema;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use macaroni_format::Record;
@@ -32,6 +33,7 @@ use rusqlite::Connection;
 
 pub use apply::{ApplySummary, Category, Change};
 pub use crawl_state::{Checkpoint, CrawlItem};
+pub use files::Fingerprint;
 pub use inference::{InferenceCost, LabelPredictor};
 pub use read::{EntityView, FactVersion, Stats};
 pub use readonly::{Limits, ReadOnly, Rows, SqlValue};
@@ -70,6 +72,8 @@ pub struct SourceBatch {
     pub records: Vec<Record>,
 }
 
+const WRITE_STATEMENT_CACHE: usize = 128;
+
 pub struct Store {
     conn: Connection,
 }
@@ -99,6 +103,9 @@ impl Store {
         use_wal(&conn)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // A write runs about forty distinct statements per entity; rusqlite's default cache of
+        // sixteen would evict and compile most of them again for every entity.
+        conn.set_prepared_statement_cache_capacity(WRITE_STATEMENT_CACHE);
         schema::migrate(&mut conn)?;
         Ok(Store { conn })
     }
@@ -118,12 +125,31 @@ impl Store {
         partial: &BTreeSet<String>,
         now: &str,
     ) -> Result<ApplySummary> {
+        self.apply_files(batches, partial, &HashMap::new(), now)
+    }
+
+    /// [`Store::apply_keeping`] for sources read from files: each source in `fingerprints` that
+    /// was read whole keeps its file's fingerprint, so that [`Store::unchanged_file`] can tell
+    /// the next ingest to skip it. Every other source written loses its fingerprint.
+    pub fn apply_files(
+        &mut self,
+        batches: &[SourceBatch],
+        partial: &BTreeSet<String>,
+        fingerprints: &HashMap<String, Fingerprint>,
+        now: &str,
+    ) -> Result<ApplySummary> {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let summary = apply::apply(&tx, batches, partial, now)?;
+        let summary = apply::apply(&tx, batches, partial, fingerprints, now)?;
         tx.commit()?;
         Ok(summary)
+    }
+
+    /// If the file at `uri` was last written with `fingerprint` and nothing has written its
+    /// source since: its current statements per category. `None` means it must be read again.
+    pub fn unchanged_file(&self, uri: &str, fingerprint: &Fingerprint) -> Result<Option<BTreeMap<Category, usize>>> {
+        files::unchanged(&self.conn, uri, fingerprint)
     }
 
     /// The kinds of the current statements each of `sources` made (what a replacing import

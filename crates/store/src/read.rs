@@ -67,7 +67,7 @@ impl Store {
             "SELECT s.id, s.entity_id, s.kind, {PROVENANCE_COLUMNS}, f.field, f.value
              FROM {STATEMENTS} LEFT JOIN facts f ON f.statement_id = s.id AND f.valid_to IS NULL
              WHERE s.valid_to IS NULL AND (?1 IS NULL OR s.kind = ?1)
-             ORDER BY s.entity_id, src.uri, s.method, s.id, f.field"
+             ORDER BY s.entity_id, source_uri, s.method, s.id, f.field"
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query(params![kind.map(Kind::as_str)])?;
@@ -80,7 +80,7 @@ impl Store {
             "SELECT s.id, s.entity_id, s.kind, {PROVENANCE_COLUMNS}, f.field, f.value
              FROM {STATEMENTS} LEFT JOIN facts f ON f.statement_id = s.id AND f.valid_to IS NULL
              WHERE s.valid_to IS NULL AND s.entity_id = ?1
-             ORDER BY src.uri, s.method, s.id, f.field"
+             ORDER BY source_uri, s.method, s.id, f.field"
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let mut count = 0;
@@ -262,7 +262,7 @@ impl Store {
     fn statements_of(&self, id: &str, out: &mut Vec<Record>) -> Result<()> {
         let sql = format!(
             "SELECT s.id, s.kind, {PROVENANCE_COLUMNS} FROM {STATEMENTS}
-             WHERE s.entity_id = ?1 AND s.valid_to IS NULL ORDER BY src.uri, s.method"
+             WHERE s.entity_id = ?1 AND s.valid_to IS NULL ORDER BY source_uri, s.method"
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let heads: Vec<(i64, String, Provenance)> = stmt

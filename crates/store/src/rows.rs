@@ -4,13 +4,18 @@ use std::cmp::Ordering;
 
 use macaroni_format::{Method, Provenance, Source};
 
-/// The provenance columns of `statements s` joined with [`STATEMENTS`]' `sources src`, in the order
-/// [`provenance_at`] reads them.
+/// The provenance columns of [`STATEMENTS`], in the order [`provenance_at`] reads them; the source
+/// uri is named `source_uri` for ORDER BY.
+///
+/// The uri is a scalar subquery, not a join: SQLite 3.54 marks a cached statement that joins
+/// `sources` as needing a new plan whenever its parameters are cleared, so a join would be
+/// compiled again on every run of the hottest query of a write (`derive::merged`).
 pub(crate) const PROVENANCE_COLUMNS: &str =
-    "s.source_zoo, src.uri, s.source_revision, s.method, s.confidence, s.evidence, s.observed_at";
+    "s.source_zoo, (SELECT uri FROM sources WHERE id = s.source_id) AS source_uri, \
+     s.source_revision, s.method, s.confidence, s.evidence, s.observed_at";
 
-/// Statements with their source uri.
-pub(crate) const STATEMENTS: &str = "statements s JOIN sources src ON src.id = s.source_id";
+/// The statements table, aliased as [`PROVENANCE_COLUMNS`] expects.
+pub(crate) const STATEMENTS: &str = "statements s";
 
 /// Reads the [`PROVENANCE_COLUMNS`] starting at column `start`.
 pub(crate) fn provenance_at(row: &rusqlite::Row, start: usize) -> rusqlite::Result<Provenance> {

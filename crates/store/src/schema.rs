@@ -246,6 +246,16 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX evaluations_by_dataset_metric
         ON evaluations(dataset_id, metric_id, numeric_value, model_id, dataset_config, dataset_split);
     "#,
+    // 6: the fingerprint of the file each source's current statements were read from, so that an
+    // ingest skips a file whose bytes, path and reader are those it read last time instead of
+    // parsing and diffing it again (module `files`). A source written any other way (an import,
+    // a file read with warnings) has no row and is always read again.
+    r#"
+    CREATE TABLE source_files (
+        source_id   INTEGER PRIMARY KEY REFERENCES sources(id),
+        fingerprint BLOB NOT NULL         -- SHA-256 of reader, version, relative path and bytes
+    );
+    "#,
 ];
 
 /// Number of migrations this build knows.
